@@ -1,0 +1,247 @@
+"""The player's configuration: one loader, one precedence.
+
+Precedence, lowest first: built-in defaults, the config file (``config/player.yaml`` in a
+checkout, ``/etc/signage/player.yaml`` on an installed screen), environment variables
+(``SIGNAGE_*``), then command-line options. Unknown keys are errors with a hint.
+Folder paths in the file are relative to the file's own folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from player.errors import ConfigError, Location, Problem
+from player.model import Color
+from player.values import parse_color, parse_timezone
+from player.yamlnodes import NodeReader, TooBig
+
+MAX_CONFIG_BYTES = 256 * 1024
+SYSTEM_CONFIG = Path("/etc/signage/player.yaml")
+DEFAULT_FONTS = ("DejaVu Sans:bold", "Noto Sans CJK KR:bold")
+RENDERERS = ("auto", "gpu", "software")
+ROTATIONS = (0, 90, 180, 270)
+
+# Environment variables and the config field each one overrides.
+ENVIRONMENT = {
+    "SIGNAGE_PLAYLISTS": "playlists",
+    "SIGNAGE_MEDIA": "media",
+    "SIGNAGE_STATE": "state",
+    "SIGNAGE_TIMEZONE": "timezone",
+}
+
+
+@dataclass(frozen=True)
+class DisplayConfig:
+    """How the screen is driven."""
+
+    size: tuple[int, int] | None = None  # None: the screen's own size (1280x720 windowed)
+    rotate: int = 0
+    renderer: str = "auto"
+    margins: tuple[float, float] = (0.08, 0.08)  # safe area for text, fractions of width/height
+    fullscreen: bool = True
+
+
+@dataclass(frozen=True)
+class IdleConfig:
+    """What shows when no playlist is active: a colour, optionally an image or a text on it."""
+
+    color: Color = (0, 0, 0, 255)
+    image: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the player reads from its configuration, resolved."""
+
+    source: str
+    playlists: Path
+    media: Path
+    state: Path
+    timezone: str | None = None  # None: the system's zone
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+    idle: IdleConfig = field(default_factory=IdleConfig)
+    fonts: tuple[str, ...] = DEFAULT_FONTS
+    max_megapixels: float = 50.0
+
+
+def default_config_path(cwd: Path) -> Path:
+    """``config/player.yaml`` under ``cwd`` when it exists, else the system-wide file."""
+    local = cwd / "config" / "player.yaml"
+    return local if local.exists() or not SYSTEM_CONFIG.exists() else SYSTEM_CONFIG
+
+
+def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read the config file at ``path`` (a missing file means all defaults), then the environment.
+
+    Raises:
+        ConfigError: every problem found in the file; fix the file and retry.
+    """
+    base = path.parent.parent if path.parent.name == "config" else path.parent
+    config = Config(
+        source=str(path),
+        playlists=base / "playlists",
+        media=base / "media",
+        state=base / "state",
+    )
+    if path.exists():
+        try:
+            text = path.read_bytes()
+        except OSError as error:
+            raise ConfigError([Problem(Location(str(path), 1, 1), "", f"cannot read: {error.strerror}")]) from None
+        config = parse_config(text, str(path), config)
+    return apply_environment(config, environ or {})
+
+
+def apply_environment(config: Config, environ: Mapping[str, str]) -> Config:
+    """Override folders and time zone from ``SIGNAGE_*`` variables."""
+    changes: dict[str, Any] = {}
+    for variable, key in ENVIRONMENT.items():
+        value = environ.get(variable)
+        if value:
+            changes[key] = value if key == "timezone" else Path(value)
+    return replace(config, **changes)
+
+
+def parse_config(text: str | bytes, source: str, base: Config) -> Config:
+    """Apply a config document on top of ``base``. Pure."""
+    reader = _ConfigReader(source)
+    try:
+        root = reader.compose(text, MAX_CONFIG_BYTES)
+        config = reader.read_root(root, base) if root is not None else base
+    except TooBig as error:
+        reader.problem(error.node, "", "the document expands to too many values")
+        config = base
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    return config
+
+
+class _ConfigReader(NodeReader):
+    def read_root(self, root: yaml.Node, base: Config) -> Config:
+        entries = self.mapping(root, "", _TOP_KEYS)
+        if entries is None:
+            return base
+        folder = Path(self.source).parent
+        anchor = folder.parent if folder.name == "config" else folder
+        changes: dict[str, Any] = {}
+        for key in ("playlists", "media", "state"):
+            if key in entries:
+                value = self.convert(entries[key], key, _folder)
+                if value is not None:
+                    changes[key] = value if value.is_absolute() else anchor / value
+        if "timezone" in entries:
+            zone = self.convert(entries["timezone"], "timezone", parse_timezone)
+            changes["timezone"] = zone.key if zone else None
+        if "fonts" in entries:
+            items = self.sequence(entries["fonts"], "fonts") or []
+            fonts = [self.convert(item, f"fonts[{i}]", _font) for i, item in enumerate(items)]
+            changes["fonts"] = tuple(f for f in fonts if f)
+        if "max_megapixels" in entries:
+            changes["max_megapixels"] = self.convert(entries["max_megapixels"], "max_megapixels", _megapixels)
+        if "display" in entries:
+            changes["display"] = self.read_section(entries["display"], "display", base.display, _DISPLAY_PARSERS)
+        if "idle" in entries:
+            changes["idle"] = self.read_idle(entries["idle"], base.idle)
+        return replace(base, **{k: v for k, v in changes.items() if v is not None or k == "timezone"})
+
+    def read_section(self, node: yaml.Node, name: str, base: Any, parsers: dict[str, Callable[[Any], Any]]) -> Any:
+        entries = self.mapping(node, name, tuple(parsers))
+        if entries is None:
+            return base
+        changes = {}
+        for key, parse in parsers.items():
+            if key in entries:
+                value = self.convert(entries[key], f"{name}.{key}", parse)
+                if value is not None or key == "size":
+                    changes[key] = value
+        return replace(base, **changes)
+
+    def read_idle(self, node: yaml.Node, base: IdleConfig) -> IdleConfig:
+        if isinstance(node, yaml.ScalarNode):
+            value = self.scalar(node, "idle")
+            if isinstance(value, str) and value.lower().endswith((".png", ".jpg", ".jpeg", ".webp", ".svg", ".gif")):
+                return replace(base, image=value)
+            color = self.convert(node, "idle", parse_color)
+            return replace(base, color=color) if color else base
+        parsers: dict[str, Callable[[Any], Any]] = {"color": parse_color, "image": _text, "text": _text}
+        result: IdleConfig = self.read_section(node, "idle", base, parsers)
+        return result
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected text")
+    return value
+
+
+def _folder(value: Any) -> Path:
+    return Path(_text(value))
+
+
+def _font(value: Any) -> str:
+    return _text(value).strip()
+
+
+def _megapixels(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 1000:
+        raise ValueError(f"expected a number of megapixels between 1 and 1000, got {value!r}")
+    return float(value)
+
+
+def parse_size(value: Any) -> tuple[int, int] | None:
+    """``"1920x1080"`` to ``(1920, 1080)``; ``null``/``auto`` to None."""
+    if value is None or value == "auto":
+        return None
+    if isinstance(value, str) and "x" in value.lower():
+        width, _, height = value.lower().partition("x")
+        if width.strip().isdigit() and height.strip().isdigit():
+            size = (int(width), int(height))
+            if 16 <= size[0] <= 16384 and 16 <= size[1] <= 16384:
+                return size
+    raise ValueError(f"expected a size such as \"1920x1080\" (or auto), got {value!r}")
+
+
+def _rotate(value: Any) -> int:
+    if value not in ROTATIONS or isinstance(value, bool):
+        raise ValueError(f"expected one of 0, 90, 180, 270, got {value!r}")
+    return int(value)
+
+
+def _renderer(value: Any) -> str:
+    if value not in RENDERERS:
+        raise ValueError(f"expected one of {', '.join(RENDERERS)}, got {value!r}")
+    return str(value)
+
+
+def _margins(value: Any) -> tuple[float, float]:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = [value, value]
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < 0.5 for v in value)
+    ):
+        return (float(value[0]), float(value[1]))
+    raise ValueError(f"expected [x, y] fractions of the screen below 0.5, e.g. [0.08, 0.08], got {value!r}")
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
+    return value
+
+
+_TOP_KEYS = ("timezone", "playlists", "media", "state", "display", "idle", "fonts", "max_megapixels")
+_DISPLAY_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "size": parse_size,
+    "rotate": _rotate,
+    "renderer": _renderer,
+    "margins": _margins,
+    "fullscreen": _boolean,
+}

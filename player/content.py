@@ -1,0 +1,87 @@
+"""Reading content folders: the I/O edge in front of the pure loader."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from player.errors import Location, Problem
+from player.loader import LoadResult, is_playlist_file, load_playlists
+from player.model import Playlist
+
+READ_LIMIT = 1024 * 1024 + 1  # one byte past the loader's limit, so it can say "too big"
+
+
+def playlist_files(folder: Path) -> list[Path]:
+    """The playlist files directly inside ``folder``, sorted; editor droppings skipped."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []
+    return [path for path in entries if is_playlist_file(path.name) and path.is_file()]
+
+
+def read_sources(paths: Iterable[Path]) -> tuple[dict[str, bytes], list[Problem]]:
+    """Read each file (at most :data:`READ_LIMIT` bytes), naming it by its path."""
+    sources: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            with path.open("rb") as handle:
+                sources[str(path)] = handle.read(READ_LIMIT)
+        except OSError as error:
+            problems.append(Problem(Location(str(path), 1, 1), "", f"cannot read the file: {error.strerror}"))
+    return sources, problems
+
+
+def load_folder(folder: Path, default_timezone: str) -> LoadResult:
+    """Load every playlist in ``folder``."""
+    return load_paths(playlist_files(folder), default_timezone)
+
+
+def load_paths(paths: Iterable[Path], default_timezone: str) -> LoadResult:
+    sources, problems = read_sources(paths)
+    result = load_playlists(sources, default_timezone=default_timezone)
+    return LoadResult(result.playlists, (*problems, *result.problems))
+
+
+def missing_media(playlists: Iterable[Playlist], media: Path) -> list[Problem]:
+    """A problem for each slide whose media file is not in the media folder."""
+    problems = []
+    for playlist in playlists:
+        for index, slide in enumerate(playlist.slides):
+            for path, field in ((slide.media, slide.kind), (slide.background_image, "background_image")):
+                if path and not (media / path).is_file():
+                    problems.append(
+                        Problem(
+                            slide.location,
+                            f"slides[{index}].{field}",
+                            f"media file {path!r} not found in {media}; add it there or fix the name",
+                        )
+                    )
+    return problems
+
+
+def system_timezone(environ: Mapping[str, str]) -> str:
+    """The machine's IANA zone: $TZ, /etc/timezone, or /etc/localtime's link; else UTC."""
+    from zoneinfo import ZoneInfo
+
+    candidates = [environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    try:
+        target = os.readlink("/etc/localtime")
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    for name in candidates:
+        if name:
+            try:
+                ZoneInfo(name)
+                return name
+            except (ValueError, OSError):
+                continue
+    return "UTC"

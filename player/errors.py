@@ -1,0 +1,78 @@
+"""The player's exception tree.
+
+Every error the player raises on purpose derives from :class:`PlayerError`. Leaves also
+inherit the built-in they resemble, so callers that only know the standard library still
+catch them sensibly. Exit codes are chosen only at the CLI edge (``player.cli``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in a file something was found (1-based line and column)."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+class PlayerError(Exception):
+    """Root of every error the player raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem, pointing at the offending YAML node."""
+
+    location: Location
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.field}: " if self.field else ""
+        return f"{self.location}: {where}{self.message}"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "file": self.location.file,
+            "line": self.location.line,
+            "col": self.location.col,
+            "field": self.field,
+            "message": self.message,
+        }
+
+
+class ContentError(PlayerError, ValueError):
+    """Content (a playlist, a config file) is invalid. Not worth retrying until the file changes.
+
+    Carries every problem found, so one run reports all of them.
+    """
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class PlaylistError(ContentError):
+    """A playlist file failed validation."""
+
+
+class ConfigError(ContentError):
+    """The player's configuration file failed validation."""
+
+
+class MediaError(PlayerError, OSError):
+    """A media file cannot be shown (missing, corrupt, too large, unsupported).
+
+    Worth retrying only after the file changes; the render loop skips the slide meanwhile.
+    """
+
+
+class UsageError(PlayerError, ValueError):
+    """The command line was used wrongly (bad option value, bad time)."""

@@ -1,0 +1,412 @@
+"""YAML playlist text to a frozen :class:`~player.model.Playlist`, with ``FILE:LINE:COL`` errors.
+
+Pure: it takes text and returns values, reads no files and no clock. The YAML is composed
+into nodes (which remember their position) and each field is converted by hand, so every
+problem points at the node that caused it. All problems in a file are reported at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+import yaml
+
+from player.errors import Location, PlaylistError, Problem
+from player.model import (
+    ALIGNS,
+    FITS,
+    TAGLINE_POSITIONS,
+    TRANSITIONS,
+    VALIGNS,
+    WEEKDAYS,
+    HourWindow,
+    Playlist,
+    Schedule,
+    Slide,
+)
+from player.values import (
+    parse_color,
+    parse_date_or_datetime,
+    parse_duration,
+    parse_hour_window,
+    parse_timezone,
+)
+from player.yamlnodes import NodeReader, TooBig
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_SLIDES = 10_000
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg", ".bmp"})
+VIDEO_SUFFIXES = frozenset({".mp4", ".webm", ".mkv", ".mov", ".m4v"})
+
+PLAYLIST_KEYS = ("name", "description", "priority", "weight", "schedule", "defaults", "slides")
+SCHEDULE_KEYS = ("timezone", "start", "end", "days", "hours")
+CONTENT_KEYS = ("image", "text", "video")
+STYLE_KEYS = (
+    "duration",
+    "transition",
+    "transition_duration",
+    "fit",
+    "focus",
+    "background",
+    "background_image",
+    "color",
+    "subtitle",
+    "tagline",
+    "tagline_position",
+    "align",
+    "valign",
+)
+SLIDE_KEYS = (*CONTENT_KEYS, "id", *STYLE_KEYS)
+
+DAY_ALIASES: dict[str, tuple[int, ...]] = {
+    **{name: (i,) for i, name in enumerate(WEEKDAYS)},
+    **{
+        full: (i,)
+        for i, full in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
+    },
+    "weekdays": (0, 1, 2, 3, 4),
+    "weekend": (5, 6),
+}
+
+# Built-in slide defaults; a playlist's `defaults:` mapping overrides them.
+BASE_SLIDE = Slide(kind="text", id="", duration=10.0)
+
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The playlists that loaded, and every problem found in the ones that did not."""
+
+    playlists: tuple[Playlist, ...]
+    problems: tuple[Problem, ...]
+
+
+def is_playlist_file(name: str) -> bool:
+    """True for ``*.yaml``/``*.yml`` that are not hidden files or editor droppings."""
+    if name.startswith((".", "#")) or name.endswith(("~", ".swp", ".tmp", ".part")):
+        return False
+    return name.endswith((".yaml", ".yml"))
+
+
+def load_playlist(text: str | bytes, source: str, *, default_timezone: str = "UTC") -> Playlist:
+    """Parse one playlist file's content. ``source`` names it in errors.
+
+    Raises:
+        PlaylistError: with every problem found; not worth retrying until the file changes.
+    """
+    reader = _Reader(source)
+    playlist = reader.read_document(text, PurePosixPath(source).stem, default_timezone)
+    if reader.problems or playlist is None:
+        raise PlaylistError(reader.problems or [Problem(Location(source, 1, 1), "", "empty playlist")])
+    return playlist
+
+
+def load_playlists(files: Mapping[str, str | bytes], *, default_timezone: str = "UTC") -> LoadResult:
+    """Load several playlist files (``{source: content}``), checking that names are unique."""
+    loaded: list[Playlist] = []
+    problems: list[Problem] = []
+    names: dict[str, str] = {}
+    for source in sorted(files):
+        try:
+            playlist = load_playlist(files[source], source, default_timezone=default_timezone)
+        except PlaylistError as error:
+            problems.extend(error.problems)
+            continue
+        if playlist.name in names:
+            problems.append(
+                Problem(
+                    Location(source, 1, 1),
+                    "name",
+                    f"playlist name {playlist.name!r} is already used by {names[playlist.name]}; names must be unique",
+                )
+            )
+            continue
+        names[playlist.name] = source
+        loaded.append(playlist)
+    return LoadResult(tuple(loaded), tuple(problems))
+
+
+class _Reader(NodeReader):
+    """Reads one playlist document."""
+
+    # -- the document --------------------------------------------------------------------
+
+    def read_document(self, text: str | bytes, stem: str, default_timezone: str) -> Playlist | None:
+        try:
+            root = self.compose(text, MAX_FILE_BYTES)
+            if root is None:
+                if not self.problems:
+                    self.problem(None, "", "the file is empty: a playlist needs at least `slides:`")
+                return None
+            return self.read_playlist(root, stem, default_timezone)
+        except RecursionError:
+            self.problem(None, "", "the document is nested too deeply to be a playlist")
+        except TooBig as error:
+            self.problem(error.node, "", "the document expands to too many values (YAML anchors and aliases?)")
+        return None
+
+    def read_playlist(self, root: yaml.Node, stem: str, default_timezone: str) -> Playlist | None:
+        entries = self.mapping(root, "", PLAYLIST_KEYS)
+        if entries is None:
+            return None
+        name = stem
+        if "name" in entries:
+            name = self.convert(entries["name"], "name", _name) or stem
+        if "description" in entries:
+            self.convert(entries["description"], "description", _text)
+        priority = 0
+        if "priority" in entries:
+            priority = self.convert(entries["priority"], "priority", _integer) or 0
+        weight = 1.0
+        if "weight" in entries:
+            weight = self.convert(entries["weight"], "weight", _positive_number) or 1.0
+        schedule = Schedule(timezone=default_timezone)
+        if "schedule" in entries:
+            schedule = self.read_schedule(entries["schedule"], default_timezone) or schedule
+        defaults = BASE_SLIDE
+        if "defaults" in entries:
+            defaults = self.read_defaults(entries["defaults"])
+        if "slides" not in entries:
+            self.problem(root, "slides", "missing `slides:`, the list of what to show")
+            return None
+        slides = self.read_slides(entries["slides"], name, defaults)
+        return Playlist(
+            name=name,
+            slides=slides,
+            schedule=schedule,
+            priority=priority,
+            weight=weight,
+            source=self.source,
+        )
+
+    def read_schedule(self, node: yaml.Node, default_timezone: str) -> Schedule | None:
+        entries = self.mapping(node, "schedule", SCHEDULE_KEYS)
+        if entries is None:
+            return None
+        timezone = default_timezone
+        if "timezone" in entries:
+            zone = self.convert(entries["timezone"], "schedule.timezone", parse_timezone)
+            timezone = zone.key if zone else default_timezone
+        start = end = None
+        if "start" in entries:
+            start = self.convert(entries["start"], "schedule.start", parse_date_or_datetime)
+        if "end" in entries:
+            end = self.convert(entries["end"], "schedule.end", parse_date_or_datetime)
+        if start is not None and end is not None and not _before(start, end, timezone):
+            self.problem(entries["end"], "schedule.end", f"end ({end}) must come after start ({start})")
+        days = frozenset(range(7))
+        if "days" in entries:
+            days = self.read_days(entries["days"])
+        hours: tuple[HourWindow, ...] = ()
+        if "hours" in entries:
+            items = self.sequence(entries["hours"], "schedule.hours") or []
+            parsed = [self.convert(item, f"schedule.hours[{i}]", parse_hour_window) for i, item in enumerate(items)]
+            hours = tuple(w for w in parsed if w is not None)
+        return Schedule(timezone=timezone, start=start, end=end, days=days, hours=hours)
+
+    def read_days(self, node: yaml.Node) -> frozenset[int]:
+        items = self.sequence(node, "schedule.days")
+        if items is None:
+            return frozenset(range(7))
+        days: set[int] = set()
+        for i, item in enumerate(items):
+            value = self.scalar(item, f"schedule.days[{i}]")
+            key = value.strip().lower() if isinstance(value, str) else None
+            if key in DAY_ALIASES:
+                days.update(DAY_ALIASES[key])
+            else:
+                self.problem(item, f"schedule.days[{i}]", f"{value!r} is not a day: use {', '.join(WEEKDAYS)}")
+        if not days and not self.problems:
+            self.problem(node, "schedule.days", "no days listed: the playlist would never play")
+        return frozenset(days) or frozenset(range(7))
+
+    def read_defaults(self, node: yaml.Node) -> Slide:
+        entries = self.mapping(node, "defaults", STYLE_KEYS)
+        if entries is None:
+            return BASE_SLIDE
+        return self.apply_style(BASE_SLIDE, entries, "defaults")
+
+    def read_slides(self, node: yaml.Node, playlist: str, defaults: Slide) -> tuple[Slide, ...]:
+        items = self.sequence(node, "slides")
+        if items is None:
+            return ()
+        if not items:
+            self.problem(node, "slides", "the list is empty: a playlist needs at least one slide")
+        if len(items) > MAX_SLIDES:
+            too_many = f"{len(items):,} slides is over the limit of {MAX_SLIDES:,}; split the playlist"
+            self.problem(node, "slides", too_many)
+            return ()
+        slides: list[Slide] = []
+        ids: dict[str, int] = {}
+        for index, item in enumerate(items):
+            slide = self.read_slide(item, f"slides[{index}]", f"{playlist}:{index}", defaults)
+            if slide is None:
+                continue
+            if slide.id in ids:
+                self.problem(item, f"slides[{index}].id", f"id {slide.id!r} is already used by slides[{ids[slide.id]}]")
+            ids[slide.id] = index
+            slides.append(slide)
+        return tuple(slides)
+
+    def read_slide(self, node: yaml.Node, field: str, default_id: str, defaults: Slide) -> Slide | None:
+        entries = self.mapping(node, field, SLIDE_KEYS)
+        if entries is None:
+            return None
+        kinds = [key for key in CONTENT_KEYS if key in entries]
+        if len(kinds) != 1:
+            found = " and ".join(f"`{k}`" for k in kinds) if kinds else "none"
+            self.problem(node, field, f"a slide needs exactly one of `image`, `text` or `video` (found {found})")
+            return None
+        kind = kinds[0]
+        slide = replace(defaults, kind=kind, location=self.where(node))  # type: ignore[arg-type]
+        if kind == "video" and "duration" not in entries:
+            slide = replace(slide, duration=None)  # `auto`: the file's own length
+        slide_id = default_id
+        if "id" in entries:
+            slide_id = self.convert(entries["id"], f"{field}.id", _name) or default_id
+        slide = replace(slide, id=slide_id)
+        content = entries[kind]
+        if kind == "text":
+            slide = replace(slide, text=self.convert(content, f"{field}.text", _text) or "")
+        else:
+            suffixes = IMAGE_SUFFIXES if kind == "image" else VIDEO_SUFFIXES
+            path = self.convert(content, f"{field}.{kind}", lambda v: _media_path(v, suffixes))
+            slide = replace(slide, media=path or "")
+        slide = self.apply_style(slide, entries, field)
+        if kind != "text" and "subtitle" in entries:
+            self.problem(entries["subtitle"], f"{field}.subtitle", "`subtitle` is for text slides; use `tagline`")
+        if kind == "text" and "tagline" in entries:
+            self.problem(entries["tagline"], f"{field}.tagline", "`tagline` is for image and video slides")
+        if slide.duration is not None and slide.transition_duration >= slide.duration:
+            self.problem(
+                entries.get("transition_duration", node),
+                f"{field}.transition_duration",
+                f"the transition ({slide.transition_duration:g}s) must be shorter than the slide "
+                f"({slide.duration:g}s): it is taken from the start of the slide's time",
+            )
+        return slide
+
+    def apply_style(self, slide: Slide, entries: dict[str, yaml.Node], field: str) -> Slide:
+        """Apply the style fields present in ``entries`` on top of ``slide``."""
+        changes: dict[str, Any] = {}
+        for key, parse in _STYLE_PARSERS.items():
+            if key in entries:
+                value = self.convert(entries[key], f"{field}.{key}", parse)
+                if value is not None:
+                    changes[key] = value
+        if changes.get("duration") == AUTO:
+            if slide.kind != "video" and field != "defaults":
+                self.problem(entries["duration"], f"{field}.duration", "`auto` is only for video slides")
+            changes["duration"] = None if slide.kind == "video" else slide.duration
+        if "focus" in entries:
+            focus = self.read_focus(entries["focus"], f"{field}.focus")
+            if focus is not None:
+                changes["focus"] = focus
+        return replace(slide, **changes)
+
+    def read_focus(self, node: yaml.Node, field: str) -> tuple[float, float] | None:
+        items = self.sequence(node, field)
+        if items is None:
+            return None
+        values = [self.scalar(item, field) for item in items]
+        if len(values) != 2 or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in values
+        ):
+            self.problem(node, field, "expected [x, y] with both between 0 and 1, e.g. [0.5, 0.3]")
+            return None
+        return (float(values[0]), float(values[1]))
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if value not in options:
+            hint = difflib.get_close_matches(str(value), options, n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ValueError(f"{value!r} is not one of: {', '.join(options)}{extra}")
+        return str(value)
+
+    return parse
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or value is None or isinstance(value, date):
+        raise ValueError(f"expected text, got {value!r}; put it in quotes")
+    if not isinstance(value, str | int | float):
+        raise ValueError("expected text")
+    return str(value)
+
+
+def _name(value: Any) -> str:
+    text = _text(value).strip()
+    if not text:
+        raise ValueError("must not be empty")
+    return text
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    if abs(value) > 1_000_000:
+        raise ValueError(f"{value} is out of range (-1000000..1000000)")
+    return value
+
+
+def _positive_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number greater than 0, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or number <= 0 or number > 1_000_000:
+        raise ValueError(f"expected a number greater than 0 (and at most 1000000), got {value!r}")
+    return number
+
+
+def _duration_or_auto(value: Any) -> float | str:
+    if isinstance(value, str) and value.strip().lower() == AUTO:
+        return AUTO
+    return parse_duration(value)
+
+
+def _media_path(value: Any, suffixes: frozenset[str]) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a file name relative to the media folder, e.g. kenya.png")
+    text = value.strip()
+    path = PurePosixPath(text)
+    if path.is_absolute() or text.startswith("\\") or (len(text) > 1 and text[1] == ":"):
+        raise ValueError(f"{text!r} is an absolute path: give the path relative to the media folder")
+    if ".." in path.parts or "\\" in text:
+        raise ValueError(f"{text!r} climbs out of the media folder: `..` and backslashes are not allowed")
+    if path.suffix.lower() not in suffixes:
+        raise ValueError(f"{text!r} has an unsupported type: use one of {', '.join(sorted(suffixes))}")
+    return str(path)
+
+
+def _before(start: date | datetime, end: date | datetime, timezone: str) -> bool:
+    """Whether ``start`` comes before ``end`` (a date ``end`` means through that day)."""
+    from player.scheduler import bound_instant  # local: the scheduler imports the model only
+
+    return bound_instant(start, timezone, is_end=False) < bound_instant(end, timezone, is_end=True)
+
+
+_STYLE_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "duration": _duration_or_auto,
+    "transition": _choice(TRANSITIONS),
+    "transition_duration": lambda v: parse_duration(v, allow_zero=True),
+    "fit": _choice(FITS),
+    "background": parse_color,
+    "background_image": lambda v: _media_path(v, IMAGE_SUFFIXES),
+    "color": parse_color,
+    "subtitle": _text,
+    "tagline": _text,
+    "tagline_position": _choice(TAGLINE_POSITIONS),
+    "align": _choice(ALIGNS),
+    "valign": _choice(VALIGNS),
+}
+
