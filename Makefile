@@ -1,0 +1,45 @@
+# The signage player's commands. `make demo` and `make test` work on a fresh Debian,
+# Ubuntu or Raspberry Pi OS machine with only python3: they create .venv, install what is
+# missing (Debian packages through apt-get when run as root), and are quick when all is there.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# Debian packages the player and its tests need: fonts with CJK glyphs (and a Latin sans),
+# fontconfig to find them, Xvfb for the windowed screenshots.
+DEB_PACKAGES := fonts-noto-cjk fonts-dejavu-core fontconfig
+
+.PHONY: demo test lint unit system-deps venv sheet clean help
+
+help:
+	@echo "make demo   - install and play the bundled demo campaign (contact sheet when no display)"
+	@echo "make test   - install everything the tests need and run the whole suite"
+	@echo "make lint   - ruff and mypy"
+	@echo "make clean  - remove .venv and state/"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,video]'
+	@touch $(STAMP)
+
+system-deps:
+	@./scripts/ensure-debs.sh $(DEB_PACKAGES)
+
+test: system-deps $(STAMP)
+	$(PY) -m ruff check player tests
+	$(PY) -m mypy player
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(PY) -m ruff check player tests
+	$(PY) -m mypy player
+
+demo: system-deps $(STAMP)
+	@./scripts/demo.sh
+
+clean:
+	rm -rf $(VENV) state

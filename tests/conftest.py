@@ -1,0 +1,38 @@
+"""Shared test set-up: headless SDL, and helpers to run the CLI in-process."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+# Every test runs without a display; pygame reads these when it initialises.
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CliResult:
+    status: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Run ``signage ARGS`` in-process in ``cwd`` (default: a scratch folder)."""
+    from player.cli import Environment, main
+
+    def run(*args: str, cwd: Path | None = None, environ: dict[str, str] | None = None) -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        env = Environment(stdout=out, stderr=err, environ=environ or {"TZ": "UTC"}, cwd=cwd or tmp_path)
+        status = main(list(args), env)
+        return CliResult(status, out.getvalue(), err.getvalue())
+
+    return run
