@@ -1,0 +1,1 @@
+"""Rendering: turning media files into pixels for the render loop."""
