@@ -1,0 +1,176 @@
+"""Preparing slides: a Slide (or the idle screen) becomes one opaque Surface of the frame's size.
+
+Preparation is the expensive part (decoding, scaling, laying out text), so the loop does it
+before a slide's turn and keeps the result in a small bounded cache. A prepared surface is
+keyed by the slide, the frame size and the media files' (mtime, size), so a changed file is
+never served stale from the cache.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygame
+
+from player.config import IdleConfig
+from player.errors import MediaError
+from player.model import Slide
+from player.render.images import load_image_surface
+from player.render.text import FontChain, draw_tagline, draw_text_slide
+
+log = logging.getLogger(__name__)
+
+IDLE_ID = "(idle)"
+
+
+@dataclass(frozen=True)
+class SlideKey:
+    """Identifies a prepared surface: what was drawn, at what size, from which file versions."""
+
+    slide: Slide | None  # None: the idle screen
+    size: tuple[int, int]
+    stamps: tuple[tuple[str, int, int], ...]
+
+
+class Painter:
+    """Draws slides at one frame size. Main thread only (it makes Surfaces)."""
+
+    def __init__(
+        self,
+        media: Path,
+        size: tuple[int, int],
+        fonts: FontChain,
+        *,
+        margins: tuple[float, float] = (0.08, 0.08),
+        max_megapixels: float = 50.0,
+        idle: IdleConfig | None = None,
+        cache_size: int = 4,
+    ) -> None:
+        self.media = media
+        self.size = size
+        self.fonts = fonts
+        self.margins = margins
+        self.max_pixels = int(max_megapixels * 1_000_000)
+        self.idle = idle or IdleConfig()
+        self.cache_size = cache_size
+        self._cache: OrderedDict[Hashable, pygame.Surface] = OrderedDict()
+        self._reported_missing: set[tuple[str, str]] = set()
+
+    def key_for(self, slide: Slide | None) -> SlideKey:
+        """The cache key of ``slide`` as its files are now. Raises MediaError if one is missing."""
+        paths = slide.media_paths if slide else ((self.idle.image,) if self.idle.image else ())
+        return SlideKey(slide, self.size, tuple(self._stamp(p) for p in paths))
+
+    def prepare(self, slide: Slide | None) -> tuple[SlideKey, pygame.Surface]:
+        """The prepared surface for ``slide`` (None: idle), from the cache when still valid.
+
+        Raises:
+            MediaError: the slide cannot be shown (missing, corrupt or oversized media).
+        """
+        key = self.key_for(slide)
+        surface = self._cache.get(key)
+        if surface is None:
+            surface = self._paint(slide) if slide else self._paint_idle()
+            self._cache[key] = surface
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        self._cache.move_to_end(key)
+        return key, surface
+
+    def get(self, key: Hashable) -> pygame.Surface | None:
+        return self._cache.get(key)
+
+    def retain(self, key: Hashable, surface: pygame.Surface) -> None:
+        """Keep ``surface`` cached under ``key`` (the loop pins what is on screen)."""
+        self._cache[key] = surface
+        self._cache.move_to_end(key)
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def _paint(self, slide: Slide) -> pygame.Surface:
+        surface = pygame.Surface(self.size)
+        if slide.kind == "image" and slide.media:
+            surface = load_image_surface(
+                self.media / slide.media,
+                self.size,
+                fit=slide.fit,
+                focus=slide.focus,
+                background=slide.background,
+                max_pixels=self.max_pixels,
+            )
+        elif slide.kind == "text":
+            self._text_background(surface, slide)
+            missing = draw_text_slide(
+                surface,
+                self.fonts,
+                slide.text or "",
+                subtitle=slide.subtitle,
+                color=slide.color,
+                align=slide.align,
+                valign=slide.valign,
+                margins=self.margins,
+            )
+            self._report_missing(slide.id, missing)
+        else:
+            raise MediaError(f"{slide.id}: {slide.kind} slides are not supported yet; the slide is skipped")
+        if slide.tagline and slide.kind != "text":
+            missing = draw_tagline(surface, self.fonts, slide.tagline, position=slide.tagline_position)
+            self._report_missing(slide.id, missing)
+        return surface
+
+    def _text_background(self, surface: pygame.Surface, slide: Slide) -> None:
+        surface.fill(slide.background)
+        if slide.background_image:
+            surface.blit(
+                load_image_surface(
+                    self.media / slide.background_image,
+                    self.size,
+                    fit="cover",
+                    focus=slide.focus,
+                    background=slide.background,
+                    max_pixels=self.max_pixels,
+                ),
+                (0, 0),
+            )
+
+    def _paint_idle(self) -> pygame.Surface:
+        surface = pygame.Surface(self.size)
+        surface.fill(self.idle.color)
+        if self.idle.image:
+            try:
+                surface = load_image_surface(
+                    self.media / self.idle.image,
+                    self.size,
+                    fit="contain",
+                    background=self.idle.color,
+                    max_pixels=self.max_pixels,
+                )
+            except MediaError as error:  # the idle screen itself must never fail
+                log.warning("idle image not shown: %s", error)
+        if self.idle.text:
+            luminance = sum(self.idle.color[:3]) / 3
+            color = (20, 20, 20, 255) if luminance > 140 else (235, 235, 235, 255)
+            draw_text_slide(surface, self.fonts, self.idle.text, color=color, margins=self.margins)
+        return surface
+
+    def _stamp(self, path: str) -> tuple[str, int, int]:
+        try:
+            info = (self.media / path).stat()
+        except OSError as error:
+            raise MediaError(f"{self.media / path}: {error.strerror or 'cannot read'}; the slide is skipped") from None
+        return (path, info.st_mtime_ns, info.st_size)
+
+    def _report_missing(self, slide_id: str, missing: frozenset[str]) -> None:
+        for char in sorted(missing):
+            if (slide_id, char) not in self._reported_missing:
+                self._reported_missing.add((slide_id, char))
+                log.warning(
+                    "no font can draw %r (U+%04X) on slide %s: add a font with it to `fonts` in the config",
+                    char,
+                    ord(char),
+                    slide_id,
+                )

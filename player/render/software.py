@@ -1,0 +1,40 @@
+"""The software compositor: draws a :class:`Frame` onto a plain pygame Surface.
+
+Used for headless rendering (``signage render``), for screenshots, and on screen where no
+accelerated renderer exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+
+import pygame
+
+from player.render.frame import Frame
+
+
+def draw_frame(target: pygame.Surface, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface]) -> None:
+    """Draw ``frame`` onto ``target``; every layer's key must be in ``surfaces``."""
+    target.fill(frame.background)
+    for layer in frame.layers:
+        surface = surfaces[layer.key]
+        if layer.alpha <= 0:
+            continue
+        if layer.alpha >= 255:
+            target.blit(surface, (layer.x, layer.y))
+        else:
+            # Per-surface alpha on an opaque surface: one blend pass, no copy.
+            surface.set_alpha(layer.alpha)
+            target.blit(surface, (layer.x, layer.y))
+            surface.set_alpha(None)
+
+
+def rotate_into(target: pygame.Surface, logical: pygame.Surface, degrees: int) -> None:
+    """Copy a frame laid out in the rotated (logical) frame onto the physical screen.
+
+    ``degrees`` turns the content clockwise, as a screen mounted that way needs.
+    """
+    if degrees == 0:
+        target.blit(logical, (0, 0))
+    else:
+        target.blit(pygame.transform.rotate(logical, -degrees), (0, 0))

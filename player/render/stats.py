@@ -1,0 +1,79 @@
+"""Frame-time instrumentation: per transition, the frames presented and their times.
+
+Used by the ``i`` overlay, the status file and the benchmarks, for both compositors.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TransitionReport:
+    """One transition as presented: how many frames, and the time between them (ms)."""
+
+    transition: str
+    slide_id: str
+    frames: int
+    frame_ms: tuple[float, ...]
+    seconds: float
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.frame_ms) if self.frame_ms else 0.0
+
+    @property
+    def p99_ms(self) -> float:
+        if not self.frame_ms:
+            return 0.0
+        ordered = sorted(self.frame_ms)
+        return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+    @property
+    def max_ms(self) -> float:
+        return max(self.frame_ms, default=0.0)
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.transition} into {self.slide_id}: {self.frames} frames, {self.fps:.1f} fps, "
+            f"median {self.median_ms:.1f} ms, p99 {self.p99_ms:.1f} ms, max {self.max_ms:.1f} ms"
+        )
+
+
+class FrameTimer:
+    """Times the frames of the transition in progress."""
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self._clock = clock
+        self._name: tuple[str, str] | None = None
+        self._times: list[float] = []
+        self.last: TransitionReport | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._name is not None
+
+    def begin(self, transition: str, slide_id: str) -> None:
+        self._name = (transition, slide_id)
+        self._times = [self._clock()]
+
+    def frame(self) -> None:
+        """Call right after each frame of the transition is presented."""
+        if self._name is not None:
+            self._times.append(self._clock())
+
+    def end(self) -> TransitionReport | None:
+        if self._name is None:
+            return None
+        times = self._times
+        gaps = tuple((b - a) * 1000 for a, b in zip(times, times[1:], strict=False))
+        self.last = TransitionReport(self._name[0], self._name[1], len(gaps), gaps, times[-1] - times[0])
+        self._name = None
+        return self.last
