@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--json", action="store_true", help="machine-readable output")
     schedule.set_defaults(command=cmd_schedule)
 
+    from player.render.commands import add_render_commands  # pygame itself is imported only when they run
+
+    add_render_commands(commands)
     return parser
 
 

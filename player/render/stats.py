@@ -5,6 +5,7 @@ Used by the ``i`` overlay, the status file and the benchmarks, for both composit
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 from collections.abc import Callable
@@ -73,7 +74,7 @@ class FrameTimer:
         if self._name is None:
             return None
         times = self._times
-        gaps = tuple((b - a) * 1000 for a, b in zip(times, times[1:], strict=False))
+        gaps = tuple((b - a) * 1000 for a, b in itertools.pairwise(times))
         self.last = TransitionReport(self._name[0], self._name[1], len(gaps), gaps, times[-1] - times[0])
         self._name = None
         return self.last

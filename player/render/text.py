@@ -7,6 +7,7 @@ missing glyph as ``None``, and ``.ttc`` collections open with ``font_index``.
 from __future__ import annotations
 
 import logging
+import itertools
 import math
 import shutil
 import subprocess
@@ -54,6 +55,11 @@ _NO_LINE_END = frozenset("「『（〈《【〔［｛〘〖〝‘“([{")
 def _is_cjk(ch: str) -> bool:
     code = ord(ch)
     return any(lo <= code <= hi for lo, hi in _CJK_RANGES)
+
+
+def _is_hangul(ch: str) -> bool:
+    code = ord(ch)
+    return 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F
 
 
 class FontChain:
@@ -202,6 +208,10 @@ def _can_break(p: str, i: int) -> bool:
     if a.isspace():
         before = p[:i].rstrip()
         return bool(before) and before[-1] not in _NO_LINE_END
+    if _is_hangul(a) and _is_hangul(b):
+        # Korean is set with spaces between words and breaks there (CSS `word-break: keep-all`);
+        # a word too long for the line is still broken between characters by _wrap.
+        return False
     return (_is_cjk(a) or _is_cjk(b)) and a not in _NO_LINE_END
 
 
@@ -240,6 +250,37 @@ def _wrap(chain: FontChain, text: str, size: int, max_width: int) -> list[tuple[
             lines.append((para[start:stop], glyphs[start:stop]))
             start = len(para) - len(para[end:].lstrip())
     return lines
+
+
+def _balanced(chain: FontChain, text: str, size: int, max_width: int) -> list[tuple[str, list[_Glyph]]]:
+    """Wrap into as few lines as at ``max_width``, but with lines of even length (no orphan
+    word alone on the last line): the narrowest width that keeps the line count."""
+    lines = _wrap(chain, text, size, max_width)
+    if len(lines) < 2:
+        return lines
+    # Never narrower than the widest word, or balancing would break words apart.
+    lo, hi = max(max_width // 2, _widest_unit(chain, text, size)), max_width
+    while hi - lo > max(2, size // 8):
+        mid = (lo + hi) // 2
+        if len(_wrap(chain, text, size, mid)) == len(lines):
+            hi = mid
+        else:
+            lo = mid
+    return _wrap(chain, text, size, hi)
+
+
+def _widest_unit(chain: FontChain, text: str, size: int) -> int:
+    """Width of the widest run of text that has no break opportunity inside it."""
+    widest = 0
+    for para in text.replace("\t", " ").splitlines():
+        glyphs = _glyphs(chain, para, size)
+        cuts = [0, *(i for i in range(1, len(para)) if _can_break(para, i)), len(para)]
+        for a, b in itertools.pairwise(cuts):
+            start = a + len(para[a:b]) - len(para[a:b].lstrip())
+            stop = len(para[:b].rstrip())
+            if stop > start:
+                widest = max(widest, _box(glyphs[start:stop]).width)
+    return widest
 
 
 def wrap(chain: FontChain, text: str, size: int, max_width: int) -> list[str]:
@@ -319,7 +360,9 @@ def fit_text(
 
     best = _largest(min_size, max(min_size, max_size), attempt)
     if best is not None:
-        return best
+        even = _build(chain, text, _balanced(chain, text, best.size, box_w), best.size, line_spacing)
+        # Ink height depends on which glyphs end up on which line: keep `even` only if it fits.
+        return even if even.width <= box_w and even.height <= box_h else best
     wrapped = _wrap(chain, text, min_size, box_w)
     keep = min(len(wrapped), max(1, max_lines or len(wrapped)))
     while keep > 1 and _build(chain, text, wrapped[:keep], min_size, line_spacing).height > box_h:
@@ -399,6 +442,14 @@ def draw_text_slide(
         return (main, sub) if fits else None
 
     pair = _largest(MIN_SIZE, cap, attempt)
+    if pair is not None:
+        main, sub = pair
+        even = (
+            _build(chain, text, _balanced(chain, text, main.size, safe.w), main.size, 1.15),
+            _build(chain, subtitle, _balanced(chain, subtitle, sub.size, safe.w), sub.size, 1.15),
+        )
+        if even[0].height + _gap(main.size) + even[1].height <= safe.h:
+            pair = even
     if pair is None:  # even the smallest size overflows: share the height, truncating each
         main = fit_text(chain, text, safe.w, safe.h * 2 // 3, max_size=MIN_SIZE)
         room = safe.h - main.height - _gap(MIN_SIZE)

@@ -1,0 +1,194 @@
+"""The ``run`` and ``render`` subcommands: the parts of the CLI that need pygame.
+
+pygame is imported only when one of these commands runs, so ``signage validate`` and
+``signage schedule`` start fast and work without SDL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from player.atomic import write_atomic
+from player.errors import PlayerError, UsageError
+
+if TYPE_CHECKING:
+    from player.cli import Environment
+    from player.config import Config
+    from player.render.slides import Painter
+
+log = logging.getLogger("player.run")
+
+
+def add_render_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    run = commands.add_parser(
+        "run",
+        help="play the schedule on screen (full screen, or --windowed for a preview)",
+        description="Play the scheduled content. Preview keys when windowed: space pause, right/left next/"
+        "previous slide, f full screen, i info overlay, q or Esc quit.",
+    )
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--windowed", action="store_true", help="play in a window (a laptop preview)")
+    mode.add_argument("--fullscreen", action="store_true", help="play full screen (the default from config)")
+    run.add_argument("--size", metavar="WxH", help="window or screen size, e.g. 1920x1080")
+    run.add_argument("--at", metavar="T", help="start the content clock at T (ISO 8601) instead of now")
+    run.add_argument("--speed", type=float, default=1.0, metavar="N", help="content time runs N times faster")
+    run.add_argument("--duration", type=float, metavar="S", help="exit after S real seconds")
+    run.add_argument("--renderer", choices=("auto", "gpu", "software"), help="override display.renderer")
+    run.add_argument(
+        "--or-sheet",
+        type=Path,
+        metavar="FILE",
+        help="if no display can be opened, write the contact sheet of --at's day to FILE instead",
+    )
+    run.set_defaults(command=cmd_run)
+
+    render = commands.add_parser(
+        "render",
+        help="write what the screen shows at an instant (or a contact sheet) to a PNG, without a display",
+        description="Headless and deterministic: the frame at T, mid-transition if T falls in one.",
+    )
+    render.add_argument("--at", metavar="T", help="the instant to render")
+    render.add_argument("--sheet", action="store_true", help="a contact sheet of each slide in --from..--to")
+    render.add_argument("--from", dest="start", metavar="T1", help="start of the contact sheet's span")
+    render.add_argument("--to", dest="end", metavar="T2", help="end of the contact sheet's span")
+    render.add_argument("--out", type=Path, required=True, metavar="FILE.png", help="where to write the PNG")
+    render.add_argument("--size", metavar="WxH", help="screen size (default: display.size, else 1920x1080)")
+    render.set_defaults(command=cmd_render)
+
+
+def _init_pygame(headless: bool) -> None:
+    if headless:
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    # Only the display and fonts: no audio device is opened (billboards are silent).
+    import pygame
+    import pygame.freetype
+
+    try:
+        pygame.display.init()
+    except pygame.error as error:
+        raise NoDisplay(str(error)) from None
+    pygame.freetype.init()
+
+
+class NoDisplay(PlayerError, RuntimeError):
+    """SDL found no display to open (no X11/Wayland session, no KMS device)."""
+
+
+def _painter(config: Config, size: tuple[int, int]) -> Painter:
+    from player.render.slides import Painter
+    from player.render.text import FontChain
+
+    return Painter(
+        config.media,
+        size,
+        FontChain.resolve(config.fonts),
+        margins=config.display.margins,
+        max_megapixels=config.max_megapixels,
+        idle=config.idle,
+    )
+
+
+def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
+    from player.cli import instant, load_timetable, size_option
+    from player.clock import ScaledClock
+
+    if args.speed <= 0:
+        raise UsageError("--speed must be more than 0")
+    start = instant(args.at, config, "--at") if args.at else None
+    size = size_option(args.size) or config.display.size
+    timetable = load_timetable(config, env)
+    try:
+        _init_pygame(headless=False)
+    except NoDisplay as error:
+        if args.or_sheet is None:
+            raise PlayerError(
+                f"no display to play on ({error}). On a desktop run it inside the session; on a bare "
+                "console check that this user may open /dev/dri (video and render groups); or use "
+                "`signage render` to write pictures without a display."
+            ) from None
+        print(f"No display available ({error}); writing the contact sheet instead.", file=env.stderr)
+        return _sheet_for_demo(args, config, env, start)
+
+    import pygame
+
+    from player.render.loop import Player
+    from player.render.screen import logical_size, open_screen, open_window
+
+    fullscreen = not args.windowed and (args.fullscreen or config.display.fullscreen)
+    window = open_window(size, fullscreen)
+    screen = open_screen(window, args.renderer or config.display.renderer, config.display.rotate)
+    painter = _painter(config, logical_size(window.size, config.display.rotate))
+    clock = ScaledClock(start, args.speed)
+    refresh = max(30.0, min(240.0, float(_refresh_rate())))
+    # Preview keys only in a window: a keyboard left plugged into a billboard must not stop it.
+    player = Player(
+        timetable, clock, screen, painter, refresh_rate=refresh, interactive=not fullscreen, fullscreen=fullscreen
+    )
+    log.info("playing %d playlist(s) from %s", len(timetable.playlists), config.playlists)
+    try:
+        player.run(args.duration)
+    finally:
+        pygame.display.quit()
+    return 0
+
+
+def _refresh_rate() -> int:
+    import pygame
+
+    try:
+        rates = pygame.display.get_desktop_refresh_rates()
+    except (pygame.error, AttributeError):
+        return 60
+    return rates[0] if rates and rates[0] > 0 else 60
+
+
+def _sheet_for_demo(args: argparse.Namespace, config: Config, env: Environment, start: object) -> int:
+    from datetime import datetime, timedelta
+
+    from player.cli import zone_of
+
+    begin = start if isinstance(start, datetime) else datetime.now(zone_of(config))
+    sheet_args = argparse.Namespace(
+        at=None,
+        sheet=True,
+        start=begin.isoformat(),
+        end=(begin + timedelta(hours=1)).isoformat(),
+        out=args.or_sheet,
+        size=args.size,
+    )
+    return cmd_render(sheet_args, config, env)
+
+
+def cmd_render(args: argparse.Namespace, config: Config, env: Environment) -> int:
+    from player.cli import instant, load_timetable, size_option, zone_of
+
+    size = size_option(args.size) or config.display.size or (1920, 1080)
+    if args.sheet:
+        if not (args.start and args.end):
+            raise UsageError("--sheet needs --from and --to")
+        start, end = instant(args.start, config, "--from"), instant(args.end, config, "--to")
+        if end <= start:
+            raise UsageError("--to must be after --from")
+    elif not args.at:
+        raise UsageError("give --at T (or --sheet --from T1 --to T2)")
+    timetable = load_timetable(config, env)
+    _init_pygame(headless=True)
+    import pygame
+
+    from player.render.headless import contact_sheet, render_at
+    from player.render.screen import logical_size
+
+    painter = _painter(config, logical_size(size, config.display.rotate) if not args.sheet else size)
+    if args.sheet:
+        picture = contact_sheet(timetable, painter, start, end, zone_of(config))
+    else:
+        picture = render_at(timetable, painter, instant(args.at, config, "--at"), config.display.rotate)
+    out: Path = args.out if args.out.is_absolute() else env.cwd / args.out
+    write_atomic(out, lambda handle: pygame.image.save(picture, handle, "out.png"))
+    print(out, file=env.stdout)
+    return 0

@@ -1,0 +1,297 @@
+"""The render loop: the one owner of pygame's display and of every Surface on screen.
+
+Each turn it asks the timetable what shows now and until when, starts a transition when
+the answer changes, draws transition frames at the display's refresh rate, and otherwise
+sleeps until the next change or an input event. The next slide is prepared right after a
+transition ends, long before its turn, so no blank or half-drawn frame ever shows.
+Other threads talk to the loop only through :meth:`Player.post`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pygame
+
+from player.clock import ScaledClock
+from player.errors import MediaError
+from player.model import Slide
+from player.render.frame import Frame, Layer, transition_frame
+from player.render.screen import Screen
+from player.render.slides import IDLE_ID, Painter, SlideKey
+from player.render.stats import FrameTimer, TransitionReport
+from player.scheduler import Decision, Timetable
+
+log = logging.getLogger(__name__)
+
+MAX_SLEEP_S = 1.0  # even a static screen wakes this often, so signals and quit are prompt
+OVERLAY_REFRESH_S = 0.5
+IDLE_TRANSITION = ("cut", 0.0)  # idle has no start instant of its own to fade from
+Showing = tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class _Transition:
+    outgoing: SlideKey
+    incoming: SlideKey
+    kind: str
+    start: datetime  # content time
+    seconds: float  # content seconds
+
+
+class Player:
+    """Plays a timetable on a screen. Construct, then :meth:`run`."""
+
+    def __init__(
+        self,
+        timetable: Timetable,
+        clock: ScaledClock,
+        screen: Screen,
+        painter: Painter,
+        *,
+        refresh_rate: float = 60.0,
+        on_present: Callable[[Frame], None] | None = None,
+        interactive: bool = False,
+        fullscreen: bool = False,
+    ) -> None:
+        self.timetable = timetable
+        self.clock = clock
+        self.screen = screen
+        self.painter = painter
+        self.refresh_rate = refresh_rate
+        self.on_present = on_present
+        self.interactive = interactive
+        self.timer = FrameTimer()
+        self.reports: list[TransitionReport] = []
+        self.decision: Decision | None = None
+        self.frames_presented = 0
+        self.overlay_visible = False
+        self._inbox: queue.SimpleQueue[Callable[[Player], None]] = queue.SimpleQueue()
+        self._on_screen: SlideKey | None = None
+        self._showing: Showing | None = None
+        self._transition: _Transition | None = None
+        self._pinned: dict[Hashable, pygame.Surface] = {}
+        self._dirty = True
+        self._stop = False
+        self._fullscreen = fullscreen
+        self._pacer = pygame.time.Clock()
+        self._wake_event = pygame.event.custom_type()
+
+    # -- control from elsewhere ----------------------------------------------------------
+
+    def post(self, message: Callable[[Player], None]) -> None:
+        """Hand the loop a message (called on its own thread). Thread-safe."""
+        self._inbox.put(message)
+        # If the display is already gone the loop is ending anyway.
+        with contextlib.suppress(pygame.error):
+            pygame.event.post(pygame.event.Event(self._wake_event))
+
+    def stop(self) -> None:
+        self._stop = True
+
+    def replace_timetable(self, timetable: Timetable) -> None:
+        """Swap in new content in one step; the current slide finishes its transition."""
+        self.timetable = timetable
+        self._showing = None  # re-evaluate now; an unchanged slide is recognised by its key
+
+    # -- the loop ------------------------------------------------------------------------
+
+    def run(self, duration: float | None = None) -> None:
+        """Play until quit, :meth:`stop`, or ``duration`` real seconds."""
+        deadline = time.monotonic() + duration if duration is not None else None
+        while not self._stop:
+            wait = self.step()
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                wait = min(wait, left)
+            self._wait(wait)
+
+    def step(self) -> float:
+        """One turn: update, draw if needed; returns how long (real seconds) it may sleep."""
+        self._drain_inbox()
+        now = self.clock.now()
+        decision = self.timetable.at(now)
+        self.decision = decision
+        showing = _showing_of(decision)
+        if showing != self._showing:
+            self._showing = showing
+            self._switch_to(decision, now)
+        if self._transition is not None and self._draw_transition(now):
+            return 0.0
+        if self._dirty:
+            self._present(self._static_frame())
+            self._dirty = False
+        wait = MAX_SLEEP_S
+        if decision.next_change is not None:
+            wait = min(wait, max(0.0, self.clock.wall_seconds_until(decision.next_change)))
+        if self.overlay_visible:
+            wait = min(wait, OVERLAY_REFRESH_S)
+            self._dirty = True
+        return wait
+
+    # -- switching slides ----------------------------------------------------------------
+
+    def _switch_to(self, decision: Decision, now: datetime) -> None:
+        slide = decision.slide
+        try:
+            key, surface = self.painter.prepare(slide)
+        except MediaError as error:
+            # Skipped: the last good content stays on screen, and this is said once per turn.
+            log.warning("slide %s skipped: %s", _slide_id(decision), error)
+            if self._on_screen is None:
+                self._show_idle_instead()
+            return
+        if key == self._on_screen:
+            return
+        self._pinned[key] = surface
+        kind, seconds = (slide.transition, slide.transition_duration) if slide else IDLE_TRANSITION
+        start = decision.slide_start or now
+        outgoing = self._transition.incoming if self._transition else self._on_screen
+        log.info("showing %s", _slide_id(decision))
+        if outgoing is None or kind == "cut" or seconds <= 0 or (now - start).total_seconds() >= seconds:
+            self._finish(key)
+            return
+        self._transition = _Transition(outgoing, key, kind, start, seconds)
+        self.timer.begin(kind, _slide_id(decision))
+
+    def _show_idle_instead(self) -> None:
+        """Nothing good is on screen yet: the idle screen is better than a black window."""
+        key, surface = self.painter.prepare(None)
+        self._pinned[key] = surface
+        self._finish(key)
+
+    def _draw_transition(self, now: datetime) -> bool:
+        """Draw one frame of the transition; False once it has finished."""
+        transition = self._transition
+        assert transition is not None
+        progress = (now - transition.start).total_seconds() / transition.seconds
+        if progress >= 1.0:
+            self._finish(transition.incoming)
+            return False
+        frame = transition_frame(
+            transition.outgoing, transition.incoming, transition.kind, progress, self.screen.logical
+        )
+        self._present(frame)
+        self.timer.frame()
+        self._pacer.tick(self.refresh_rate)
+        return True
+
+    def _finish(self, key: SlideKey) -> None:
+        """``key`` is now fully on screen: end any transition and prepare what comes next."""
+        self._transition = None
+        self._on_screen = key
+        self._dirty = True
+        report = self.timer.end()
+        if report is not None:
+            self.reports.append(report)
+            log.debug("%s", report.summary())
+        self._present(self._static_frame())
+        self._dirty = False
+        self._prepare_ahead()
+
+    def _prepare_ahead(self) -> None:
+        """Prepare the next slide now, while the screen is static, so its turn costs nothing."""
+        decision = self.decision
+        keep: dict[Hashable, pygame.Surface] = {}
+        if self._on_screen is not None and self._on_screen in self._pinned:
+            keep[self._on_screen] = self._pinned[self._on_screen]
+        if decision is not None and decision.next_change is not None:
+            upcoming = self.timetable.at(decision.next_change)
+            try:
+                key, surface = self.painter.prepare(upcoming.slide)
+                keep[key] = surface
+            except MediaError:
+                pass  # said when its turn comes
+        self._pinned = keep
+        self.screen.keep_only(keep)
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def _static_frame(self) -> Frame:
+        return Frame((Layer(self._on_screen),)) if self._on_screen is not None else Frame(())
+
+    def _present(self, frame: Frame) -> None:
+        overlay = self._overlay() if self.overlay_visible else None
+        self.screen.show(frame, self._pinned, overlay)
+        self.frames_presented += 1
+        if self.on_present is not None:
+            self.on_present(frame)
+
+    def _overlay(self) -> pygame.Surface:
+        from player.render.overlay import draw_overlay
+
+        return draw_overlay(self)
+
+    # -- events --------------------------------------------------------------------------
+
+    def _wait(self, seconds: float) -> None:
+        if seconds <= 0:
+            self._handle(pygame.event.get())
+            return
+        event = pygame.event.wait(max(1, int(seconds * 1000)))
+        self._handle([event, *pygame.event.get()])
+
+    def _drain_inbox(self) -> None:
+        while True:
+            try:
+                message = self._inbox.get_nowait()
+            except queue.Empty:
+                return
+            message(self)
+
+    def _handle(self, events: list[pygame.event.Event]) -> None:
+        for event in events:
+            if event.type == pygame.QUIT:
+                self._stop = True
+            elif event.type in (pygame.WINDOWEXPOSED, pygame.WINDOWRESTORED):
+                self._dirty = True
+            elif event.type == pygame.KEYDOWN and self.interactive:
+                self._key(event.key)
+
+    def _key(self, key: int) -> None:
+        """Preview keys: space, arrows, f, i, q/Esc."""
+        if key in (pygame.K_q, pygame.K_ESCAPE):
+            self._stop = True
+        elif key == pygame.K_SPACE:
+            self.clock.resume() if self.clock.paused else self.clock.pause()
+            self._dirty = True
+        elif key == pygame.K_RIGHT and self.decision and self.decision.next_change:
+            self.clock.jump(self.decision.next_change)
+        elif key == pygame.K_LEFT and self.decision and self.decision.slide_start:
+            previous = self.timetable.at(self.decision.slide_start - timedelta(microseconds=1))
+            self.clock.jump(previous.slide_start or self.decision.slide_start)
+        elif key == pygame.K_i:
+            self.overlay_visible = not self.overlay_visible
+            self._dirty = True
+        elif key == pygame.K_f:
+            self.post(lambda player: player._toggle_fullscreen())
+
+    def _toggle_fullscreen(self) -> None:
+        window = self.screen.window
+        if self._fullscreen:
+            window.set_windowed()
+        else:
+            window.set_fullscreen(desktop=True)
+        self._fullscreen = not self._fullscreen
+        pygame.mouse.set_visible(not self._fullscreen)
+        self._dirty = True
+
+
+def _showing_of(decision: Decision) -> Showing:
+    """What identifies one showing of one slide (idle is one showing however long)."""
+    if decision.playlist is None:
+        return (IDLE_ID,)
+    return (decision.playlist, decision.slide_index, decision.slide_start)
+
+
+def _slide_id(decision: Decision) -> str:
+    slide: Slide | None = decision.slide
+    return f"{decision.playlist}/{slide.id}" if slide else IDLE_ID
