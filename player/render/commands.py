@@ -72,6 +72,12 @@ def _init_pygame(headless: bool) -> None:
         pygame.display.init()
     except pygame.error as error:
         raise NoDisplay(str(error)) from None
+    driver = pygame.display.get_driver()
+    if not headless and driver in ("offscreen", "dummy") and os.environ.get("SDL_VIDEODRIVER") != driver:
+        # SDL falls back to an invisible driver when it finds no screen: playing there
+        # would look like success while nobody sees anything.
+        pygame.display.quit()
+        raise NoDisplay(f"SDL found no screen (it offered its {driver!r} driver)")
     pygame.freetype.init()
 
 
