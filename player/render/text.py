@@ -6,8 +6,8 @@ missing glyph as ``None``, and ``.ttc`` collections open with ``font_index``.
 
 from __future__ import annotations
 
-import logging
 import itertools
+import logging
 import math
 import shutil
 import subprocess
