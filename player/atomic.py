@@ -33,7 +33,10 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], None], mode: int = 0o64
 
 
 def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    write_atomic(path, lambda handle: handle.write(data), mode)
+    def write(handle: BinaryIO) -> None:
+        handle.write(data)
+
+    write_atomic(path, write, mode)
 
 
 def _fsync_folder(folder: Path) -> None:
