@@ -246,3 +246,29 @@ def test_render_is_deterministic_and_the_sheet_has_every_slide(tmp_path: Path, f
     result = load_playlists({"p.yaml": "slides:\n  - {text: one}\n  - {text: two}\n  - {text: three}\n"})
     sheet = contact_sheet(Timetable(result.playlists), painter_for(tmp_path, fonts), T0, T0 + timedelta(minutes=1), UTC, thumb_width=160)
     assert sheet.get_width() == 16 + 3 * (160 + 16)
+
+
+def test_info_overlay_names_playlist_slide_and_renderer(tmp_path: Path, fonts: FontChain) -> None:
+    from player.render.overlay import draw_overlay, overlay_lines
+
+    timetable, media = content(tmp_path, "slides:\n  - {image: red.png, id: poster}\n", red=RED)
+    screen = make_screen("software")
+    player = Player(timetable, ScaledClock(T0, 1.0), screen, painter_for(media, fonts))
+    player.step()
+    lines = overlay_lines(player)
+    assert "playlist p" in lines and "slide   poster (#0)" in lines and "renderer software" in lines
+    panel = draw_overlay(player)
+    assert panel.get_height() > len(lines) * 10 and panel.get_at((2, 2))[3] == 170
+    screen.window.destroy()
+
+
+def test_a_character_no_font_has_is_reported_once(tmp_path: Path, fonts: FontChain, caplog) -> None:  # type: ignore[no-untyped-def]
+    result = load_playlists({"p.yaml": "slides:\n  - {text: 'Ducks \U0001f986', id: ducks}\n"})
+    painter = painter_for(tmp_path, fonts)
+    with caplog.at_level(logging.WARNING, logger="player"):
+        painter.prepare(result.playlists[0].slides[0])
+        painter.size = (160, 90)  # a new size paints again
+        painter.prepare(result.playlists[0].slides[0])
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1
+    assert "U+1F986" in warnings[0] and "ducks" in warnings[0]
