@@ -47,6 +47,16 @@ class DisplayConfig:
 
 
 @dataclass(frozen=True)
+class WatchConfig:
+    """How the content folders are watched (the hot folder)."""
+
+    debounce: float = 0.3  # quiet seconds after a change before rescanning
+    rescan_every: float = 60.0  # a full rescan catches what events miss
+    settle: float = 1.0  # a file modified more recently than this may still be being written
+    poll: bool = False  # watchdog's polling observer, for network filesystems
+
+
+@dataclass(frozen=True)
 class IdleConfig:
     """What shows when no playlist is active: a colour, optionally an image or a text on it."""
 
@@ -66,6 +76,7 @@ class Config:
     timezone: str | None = None  # None: the system's zone
     display: DisplayConfig = field(default_factory=DisplayConfig)
     idle: IdleConfig = field(default_factory=IdleConfig)
+    watch: WatchConfig = field(default_factory=WatchConfig)
     fonts: tuple[str, ...] = DEFAULT_FONTS
     max_megapixels: float = 50.0
 
@@ -148,6 +159,8 @@ class _ConfigReader(NodeReader):
             changes["display"] = self.read_section(entries["display"], "display", base.display, _DISPLAY_PARSERS)
         if "idle" in entries:
             changes["idle"] = self.read_idle(entries["idle"], base.idle)
+        if "watch" in entries:
+            changes["watch"] = self.read_section(entries["watch"], "watch", base.watch, _WATCH_PARSERS)
         return replace(base, **{k: v for k, v in changes.items() if v is not None or k == "timezone"})
 
     def read_section(self, node: yaml.Node, name: str, base: Any, parsers: dict[str, Callable[[Any], Any]]) -> Any:
@@ -237,11 +250,28 @@ def _boolean(value: Any) -> bool:
     return value
 
 
-_TOP_KEYS = ("timezone", "playlists", "media", "state", "display", "idle", "fonts", "max_megapixels")
+_TOP_KEYS = ("timezone", "playlists", "media", "state", "display", "idle", "watch", "fonts", "max_megapixels")
 _DISPLAY_PARSERS: dict[str, Callable[[Any], Any]] = {
     "size": parse_size,
     "rotate": _rotate,
     "renderer": _renderer,
     "margins": _margins,
     "fullscreen": _boolean,
+}
+
+
+def _seconds(low: float, high: float) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise ValueError(f"expected seconds between {low:g} and {high:g}, got {value!r}")
+        return float(value)
+
+    return parse
+
+
+_WATCH_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "debounce": _seconds(0.0, 60.0),
+    "rescan_every": _seconds(1.0, 86400.0),
+    "settle": _seconds(0.0, 600.0),
+    "poll": _boolean,
 }

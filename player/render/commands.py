@@ -7,8 +7,11 @@ pygame is imported only when one of these commands runs, so ``signage validate``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +21,7 @@ from player.errors import PlayerError, UsageError
 if TYPE_CHECKING:
     from player.cli import Environment
     from player.config import Config
+    from player.render.loop import Player
     from player.render.slides import Painter
 
 log = logging.getLogger("player.run")
@@ -38,6 +42,8 @@ def add_render_commands(commands: argparse._SubParsersAction) -> None:  # type: 
     run.add_argument("--speed", type=float, default=1.0, metavar="N", help="content time runs N times faster")
     run.add_argument("--duration", type=float, metavar="S", help="exit after S real seconds")
     run.add_argument("--renderer", choices=("auto", "gpu", "software"), help="override display.renderer")
+    run.add_argument("--status", type=Path, metavar="FILE", help="status file (default: STATE/status.json)")
+    run.add_argument("--poll", action="store_true", help="poll the folders (network filesystems) instead of inotify")
     run.add_argument(
         "--or-sheet",
         type=Path,
@@ -85,7 +91,7 @@ class NoDisplay(PlayerError, RuntimeError):
     """SDL found no display to open (no X11/Wayland session, no KMS device)."""
 
 
-def _painter(config: Config, size: tuple[int, int]) -> Painter:
+def _painter(config: Config, size: tuple[int, int], settle: float = 0.0) -> Painter:
     from player.render.slides import Painter
     from player.render.text import FontChain
 
@@ -96,18 +102,21 @@ def _painter(config: Config, size: tuple[int, int]) -> Painter:
         margins=config.display.margins,
         max_megapixels=config.max_megapixels,
         idle=config.idle,
+        settle=settle,
     )
 
 
 def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
-    from player.cli import instant, load_timetable, size_option
+    from player.cli import instant, size_option
     from player.clock import ScaledClock
+    from player.library import ContentLibrary
 
     if args.speed <= 0:
         raise UsageError("--speed must be more than 0")
     start = instant(args.at, config, "--at") if args.at else None
     size = size_option(args.size) or config.display.size
-    timetable = load_timetable(config, env)
+    library = ContentLibrary(config.playlists, config.media, config.timezone or "UTC", settle=config.watch.settle)
+    library.rescan()
     try:
         _init_pygame(headless=False)
     except NoDisplay as error:
@@ -124,23 +133,67 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
 
     from player.render.loop import Player
     from player.render.screen import logical_size, open_screen, open_window
+    from player.scheduler import Timetable
+    from player.watch import FolderWatcher
 
     fullscreen = not args.windowed and (args.fullscreen or config.display.fullscreen)
     window = open_window(size, fullscreen)
     screen = open_screen(window, args.renderer or config.display.renderer, config.display.rotate)
-    painter = _painter(config, logical_size(window.size, config.display.rotate))
-    clock = ScaledClock(start, args.speed)
-    refresh = max(30.0, min(240.0, float(_refresh_rate())))
+    painter = _painter(config, logical_size(window.size, config.display.rotate), settle=config.watch.settle)
+    status = args.status if args.status is None or args.status.is_absolute() else env.cwd / args.status
     # Preview keys only in a window: a keyboard left plugged into a billboard must not stop it.
     player = Player(
-        timetable, clock, screen, painter, refresh_rate=refresh, interactive=not fullscreen, fullscreen=fullscreen
+        Timetable(library.playlists),
+        ScaledClock(start, args.speed),
+        screen,
+        painter,
+        refresh_rate=max(30.0, min(240.0, float(_refresh_rate()))),
+        interactive=not fullscreen,
+        fullscreen=fullscreen,
+        status_path=status or config.state / "status.json",
+        screenshot_path=config.state / "screenshot.png",
     )
-    log.info("playing %d playlist(s) from %s", len(timetable.playlists), config.playlists)
-    try:
-        player.run(args.duration)
-    finally:
-        pygame.display.quit()
+    player.problems = library.problems
+
+    def rescan(target: Player) -> None:
+        result = library.rescan()
+        if result.unsettled is not None:
+            watcher.check_after(result.unsettled + 0.05)
+        if result.changed:
+            target.reload(Timetable(result.playlists), result.problems)
+
+    watcher = FolderWatcher(
+        [config.playlists, config.media],
+        lambda: player.post(rescan),
+        debounce=config.watch.debounce,
+        rescan_every=config.watch.rescan_every,
+        poll=args.poll or config.watch.poll,
+    )
+    log.info("playing %d playlist(s) from %s", len(library.playlists), config.playlists)
+    with _signals(player):
+        watcher.start()
+        try:
+            player.run(args.duration)
+        finally:
+            watcher.stop()
+            pygame.display.quit()
     return 0
+
+
+@contextlib.contextmanager
+def _signals(player: Player) -> Iterator[None]:
+    """SIGTERM and SIGINT stop the loop cleanly; SIGUSR1 writes a screenshot."""
+    handlers = {
+        signal.SIGTERM: lambda *_: player.stop(),
+        signal.SIGINT: lambda *_: player.stop(),
+        signal.SIGUSR1: lambda *_: player.request_screenshot(),
+    }
+    previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _refresh_rate() -> int:

@@ -16,22 +16,26 @@ import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pygame
 
+from player.atomic import write_atomic
 from player.clock import ScaledClock
-from player.errors import MediaError
+from player.errors import MediaError, Problem
 from player.model import Slide
 from player.render.frame import Frame, Layer, transition_frame
 from player.render.screen import Screen
-from player.render.slides import IDLE_ID, Painter, SlideKey
+from player.render.slides import IDLE_ID, MediaNotReady, Painter, SlideKey
 from player.render.stats import FrameTimer, TransitionReport
 from player.scheduler import Decision, Timetable
+from player.status import Status, write_status
 
 log = logging.getLogger(__name__)
 
 MAX_SLEEP_S = 1.0  # even a static screen wakes this often, so signals and quit are prompt
 OVERLAY_REFRESH_S = 0.5
+NOT_READY_RETRY_S = 0.25  # how soon to look again at a media file that is still being written
 IDLE_TRANSITION = ("cut", 0.0)  # idle has no start instant of its own to fade from
 Showing = tuple[object, ...]
 
@@ -59,6 +63,8 @@ class Player:
         on_present: Callable[[Frame], None] | None = None,
         interactive: bool = False,
         fullscreen: bool = False,
+        status_path: Path | None = None,
+        screenshot_path: Path | None = None,
     ) -> None:
         self.timetable = timetable
         self.clock = clock
@@ -72,6 +78,10 @@ class Player:
         self.decision: Decision | None = None
         self.frames_presented = 0
         self.overlay_visible = False
+        self.status_path = status_path
+        self.screenshot_path = screenshot_path
+        self.problems: tuple[Problem, ...] = ()
+        self.content_version: int | None = None
         self._inbox: queue.SimpleQueue[Callable[[Player], None]] = queue.SimpleQueue()
         self._on_screen: SlideKey | None = None
         self._showing: Showing | None = None
@@ -79,6 +89,9 @@ class Player:
         self._pinned: dict[Hashable, pygame.Surface] = {}
         self._dirty = True
         self._stop = False
+        self._status_due = True
+        self._screenshot_due = False
+        self._retry_at: float | None = None
         self._fullscreen = fullscreen
         self._pacer = pygame.time.Clock()
         self._wake_event = pygame.event.custom_type()
@@ -95,10 +108,20 @@ class Player:
     def stop(self) -> None:
         self._stop = True
 
-    def replace_timetable(self, timetable: Timetable) -> None:
-        """Swap in new content in one step; the current slide finishes its transition."""
+    def reload(self, timetable: Timetable, problems: tuple[Problem, ...] = ()) -> None:
+        """Swap in new content in one step (called between transitions, never during one).
+
+        The schedule takes over from the current instant; a slide that is unchanged (same
+        slide, same file versions) stays on screen without a transition.
+        """
         self.timetable = timetable
+        self.problems = problems
         self._showing = None  # re-evaluate now; an unchanged slide is recognised by its key
+        self._status_due = True
+
+    def request_screenshot(self) -> None:
+        """Write the current frame to ``screenshot_path`` soon (safe from a signal handler)."""
+        self._screenshot_due = True
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -116,11 +139,14 @@ class Player:
 
     def step(self) -> float:
         """One turn: update, draw if needed; returns how long (real seconds) it may sleep."""
-        self._drain_inbox()
+        if self._transition is None:
+            self._drain_inbox()  # content changes wait for the running transition to finish
         now = self.clock.now()
         decision = self.timetable.at(now)
         self.decision = decision
         showing = _showing_of(decision)
+        if self._retry_at is not None and time.monotonic() >= self._retry_at:
+            self._retry_at, self._showing = None, None
         if showing != self._showing:
             self._showing = showing
             self._switch_to(decision, now)
@@ -129,9 +155,15 @@ class Player:
         if self._dirty:
             self._present(self._static_frame())
             self._dirty = False
+        if self._status_due:
+            self._write_status()
+        if self._screenshot_due:
+            self._write_screenshot()
         wait = MAX_SLEEP_S
         if decision.next_change is not None:
             wait = min(wait, max(0.0, self.clock.wall_seconds_until(decision.next_change)))
+        if self._retry_at is not None:
+            wait = min(wait, max(0.0, self._retry_at - time.monotonic()))
         if self.overlay_visible:
             wait = min(wait, OVERLAY_REFRESH_S)
             self._dirty = True
@@ -143,15 +175,24 @@ class Player:
         slide = decision.slide
         try:
             key, surface = self.painter.prepare(slide)
+        except MediaNotReady as error:
+            # Still being copied: look again shortly, without calling it an error.
+            log.debug("slide %s waits: %s", _slide_id(decision), error)
+            self._retry_at = time.monotonic() + NOT_READY_RETRY_S
+            if self._on_screen is None:
+                self._show_idle_instead()
+            return
         except MediaError as error:
             # Skipped: the last good content stays on screen, and this is said once per turn.
             log.warning("slide %s skipped: %s", _slide_id(decision), error)
+            self._status_due = True
             if self._on_screen is None:
                 self._show_idle_instead()
             return
         if key == self._on_screen:
             return
         self._pinned[key] = surface
+        self._status_due = True
         kind, seconds = (slide.transition, slide.transition_duration) if slide else IDLE_TRANSITION
         start = decision.slide_start or now
         outgoing = self._transition.incoming if self._transition else self._on_screen
@@ -229,6 +270,38 @@ class Player:
         from player.render.overlay import draw_overlay
 
         return draw_overlay(self)
+
+    # -- reporting -----------------------------------------------------------------------
+
+    def _write_status(self) -> None:
+        self._status_due = False
+        if self.status_path is None:
+            return
+        decision = self.decision
+        status = Status(
+            time=self.clock.now(),
+            playlist=decision.playlist if decision else None,
+            slide_id=decision.slide.id if decision and decision.slide else None,
+            slide_index=decision.slide_index if decision else None,
+            loaded=[p.name for p in self.timetable.playlists],
+            problems=self.problems,
+            content_version=self.content_version,
+        )
+        try:
+            write_status(self.status_path, status)
+        except OSError as error:  # a full or read-only disk must not stop the screen
+            log.warning("cannot write the status file %s: %s", self.status_path, error)
+
+    def _write_screenshot(self) -> None:
+        self._screenshot_due = False
+        if self.screenshot_path is None:
+            return
+        pixels = self.screen.read_pixels()
+        try:
+            write_atomic(self.screenshot_path, lambda handle: pygame.image.save(pixels, handle, "shot.png"))
+            log.info("screenshot written to %s", self.screenshot_path)
+        except (OSError, pygame.error) as error:
+            log.warning("cannot write the screenshot %s: %s", self.screenshot_path, error)
 
     # -- events --------------------------------------------------------------------------
 

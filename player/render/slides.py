@@ -9,6 +9,7 @@ never served stale from the cache.
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -25,6 +26,10 @@ from player.render.text import FontChain, draw_tagline, draw_text_slide
 log = logging.getLogger(__name__)
 
 IDLE_ID = "(idle)"
+
+
+class MediaNotReady(MediaError):
+    """The file was modified a moment ago and may still be growing: try again shortly."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class Painter:
         max_megapixels: float = 50.0,
         idle: IdleConfig | None = None,
         cache_size: int = 4,
+        settle: float = 0.0,
     ) -> None:
         self.media = media
         self.size = size
@@ -57,6 +63,7 @@ class Painter:
         self.max_pixels = int(max_megapixels * 1_000_000)
         self.idle = idle or IdleConfig()
         self.cache_size = cache_size
+        self.settle = settle  # media modified more recently than this may still be being written
         self._cache: OrderedDict[Hashable, pygame.Surface] = OrderedDict()
         self._reported_missing: set[tuple[str, str]] = set()
 
@@ -162,6 +169,8 @@ class Painter:
             info = (self.media / path).stat()
         except OSError as error:
             raise MediaError(f"{self.media / path}: {error.strerror or 'cannot read'}; the slide is skipped") from None
+        if self.settle and time.time() - info.st_mtime < self.settle:
+            raise MediaNotReady(f"{self.media / path} is still being written")
         return (path, info.st_mtime_ns, info.st_size)
 
     def _report_missing(self, slide_id: str, missing: frozenset[str]) -> None:

@@ -1,0 +1,162 @@
+"""The content library: what the playlists folder holds, as of the last rescan.
+
+Each playlist file keeps its last good version: a new version that fails validation is
+not applied (the old one keeps playing) and its problems are listed instead. A file that
+was modified very recently and does not load yet may still be being written, so its
+problems are held back until it has settled. Media files are not read here; their stamps
+(mtime, size) tell the caller what changed. Main thread only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from player.content import playlist_files, read_sources
+from player.errors import Location, PlaylistError, Problem
+from player.loader import load_playlist
+from player.model import Playlist
+
+log = logging.getLogger(__name__)
+
+Stamp = tuple[int, int]  # (mtime_ns, size)
+
+
+@dataclass(frozen=True)
+class Rescan:
+    """The outcome of one rescan."""
+
+    changed: bool  # the playlists or the media they can use differ from the last rescan
+    playlists: tuple[Playlist, ...]
+    problems: tuple[Problem, ...]
+    unsettled: float | None  # seconds until a file still being written should have settled
+
+
+@dataclass
+class _FileState:
+    stamp: Stamp
+    good: Playlist | None
+    problems: tuple[Problem, ...]
+
+
+class ContentLibrary:
+    """Rescans the playlists and media folders on request and remembers the last good content."""
+
+    def __init__(
+        self,
+        playlists: Path,
+        media: Path,
+        default_timezone: str,
+        *,
+        settle: float = 1.0,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.playlists_dir = playlists
+        self.media_dir = media
+        self.default_timezone = default_timezone
+        self.settle = settle
+        self._wall = wall
+        self._files: dict[Path, _FileState] = {}
+        self._media: dict[str, Stamp] = {}
+        self.problems: tuple[Problem, ...] = ()
+        self.playlists: tuple[Playlist, ...] = ()
+
+    def rescan(self) -> Rescan:
+        """Look at both folders again; cheap when nothing changed (one stat a file)."""
+        now = self._wall()
+        wait: list[float] = []
+        seen: set[Path] = set()
+        changed = False
+        for path in playlist_files(self.playlists_dir):
+            seen.add(path)
+            stamp = _stamp(path)
+            state = self._files.get(path)
+            if stamp is None or (state is not None and state.stamp == stamp):
+                continue
+            changed |= self._reload(path, stamp, state, now, wait)
+        for path in [p for p in self._files if p not in seen]:
+            log.info("playlist removed: %s", path.name)
+            del self._files[path]
+            changed = True
+        media, young = _media_stamps(self.media_dir, now, self.settle)
+        wait.extend(young)
+        if media != self._media:
+            self._media = media
+            changed = True
+        playlists, name_problems = self._unique(sorted(self._files.items()))
+        problems = tuple(p for _, s in sorted(self._files.items()) for p in s.problems) + name_problems
+        if problems != self.problems:
+            for problem in problems:
+                if problem not in self.problems:
+                    log.warning("%s (not applied)", problem)
+            changed = True
+        self.problems, self.playlists = problems, playlists
+        return Rescan(changed, playlists, problems, min(wait) if wait else None)
+
+    def _reload(self, path: Path, stamp: Stamp, state: _FileState | None, now: float, wait: list[float]) -> bool:
+        sources, read_problems = read_sources([path])
+        try:
+            if read_problems:
+                raise PlaylistError(read_problems)
+            playlist = load_playlist(sources[str(path)], str(path), default_timezone=self.default_timezone)
+        except PlaylistError as error:
+            age = now - stamp[0] / 1e9
+            if age < self.settle:
+                # Maybe still being written (an editor saving in place, a slow copy): look
+                # again once it has been quiet for `settle` before calling it broken.
+                wait.append(self.settle - age)
+                return False
+            good = state.good if state else None
+            self._files[path] = _FileState(stamp, good, error.problems)
+            return True
+        if state is None or state.good != playlist:
+            log.info("playlist %s: %s", "loaded" if state is None else "reloaded", path.name)
+        self._files[path] = _FileState(stamp, playlist, ())
+        return True
+
+    @staticmethod
+    def _unique(files: list[tuple[Path, _FileState]]) -> tuple[tuple[Playlist, ...], tuple[Problem, ...]]:
+        names: dict[str, Path] = {}
+        problems: list[Problem] = []
+        for path, state in files:
+            if state.good is None:
+                continue
+            if state.good.name in names:
+                message = f"playlist name {state.good.name!r} is already used by {names[state.good.name].name}"
+                problems.append(Problem(Location(str(path), 1, 1), "name", message))
+                continue
+            names[state.good.name] = path
+        kept = tuple(s.good for p, s in files if s.good is not None and names.get(s.good.name) == p)
+        return kept, tuple(problems)
+
+
+def _stamp(path: Path) -> Stamp | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
+
+
+def _media_stamps(folder: Path, now: float, settle: float) -> tuple[dict[str, Stamp], list[float]]:
+    """Every file under ``folder`` by relative path, and how long until young ones settle."""
+    stamps: dict[str, Stamp] = {}
+    young: list[float] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.startswith("."):
+                continue  # temporary files of atomic writers
+            path = Path(root, name)
+            stamp = _stamp(path)
+            if stamp is None:
+                continue
+            stamps[path.relative_to(folder).as_posix()] = stamp
+            age = now - stamp[0] / 1e9
+            if age < settle:
+                young.append(settle - age)
+    return stamps, young

@@ -1,0 +1,57 @@
+"""The status file: what the screen shows and what is wrong, rewritten atomically.
+
+Written on every slide change and every reload, so monitoring (and tests) can read it at
+any moment and always get a whole document. Keys are stable; later features only add.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from player.atomic import write_bytes_atomic
+from player.errors import Problem
+
+
+@dataclass(frozen=True)
+class Status:
+    time: datetime
+    playlist: str | None
+    slide_id: str | None
+    slide_index: int | None
+    loaded: Sequence[str]
+    problems: Sequence[Problem]
+    content_version: int | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "time": self.time.astimezone(UTC).isoformat(),
+            "playlist": self.playlist,
+            "slide_id": self.slide_id,
+            "slide_index": self.slide_index,
+            "loaded": list(self.loaded),
+            "errors": [
+                {
+                    "file": p.location.file,
+                    "line": p.location.line,
+                    "col": p.location.col,
+                    "message": f"{p.field}: {p.message}" if p.field else p.message,
+                }
+                for p in self.problems
+            ],
+            "content_version": self.content_version,
+        }
+
+
+def write_status(path: Path, status: Status) -> None:
+    """Replace the status file atomically (readers never see half of it)."""
+    data = json.dumps(status.as_json(), ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+    write_bytes_atomic(path, data)
+
+
+def read_status(path: Path) -> dict[str, object]:
+    loaded: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
