@@ -76,3 +76,17 @@ class MediaError(PlayerError, OSError):
 
 class UsageError(PlayerError, ValueError):
     """The command line was used wrongly (bad option value, bad time)."""
+
+
+class BundleError(PlayerError, ValueError):
+    """A published bundle was refused (bad signature, rollback, expired, bad paths, bad hash).
+
+    Not worth retrying until the server's content changes; the content on disk is kept.
+    """
+
+
+class SyncError(PlayerError, OSError):
+    """The server could not be reached or answered wrongly (offline, HTTP error, timeout).
+
+    Worth retrying later (with back-off); the content on disk is kept.
+    """

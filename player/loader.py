@@ -207,7 +207,10 @@ class _Reader(NodeReader):
             days = self.read_days(entries["days"])
         hours: tuple[HourWindow, ...] = ()
         if "hours" in entries:
-            items = self.sequence(entries["hours"], "schedule.hours") or []
+            listed = self.sequence(entries["hours"], "schedule.hours")
+            if listed == []:
+                self.problem(entries["hours"], "schedule.hours", "no hours listed: omit `hours` for the whole day")
+            items = listed or []
             parsed = [self.convert(item, f"schedule.hours[{i}]", parse_hour_window) for i, item in enumerate(items)]
             hours = tuple(w for w in parsed if w is not None)
         return Schedule(timezone=timezone, start=start, end=end, days=days, hours=hours)
@@ -224,7 +227,7 @@ class _Reader(NodeReader):
                 days.update(DAY_ALIASES[key])
             else:
                 self.problem(item, f"schedule.days[{i}]", f"{value!r} is not a day: use {', '.join(WEEKDAYS)}")
-        if not days and not self.problems:
+        if not items:
             self.problem(node, "schedule.days", "no days listed: the playlist would never play")
         return frozenset(days) or frozenset(range(7))
 
@@ -363,8 +366,8 @@ def _positive_number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"expected a number greater than 0, got {value!r}")
     number = float(value)
-    if not math.isfinite(number) or number <= 0 or number > 1_000_000:
-        raise ValueError(f"expected a number greater than 0 (and at most 1000000), got {value!r}")
+    if not math.isfinite(number) or number < 0.001 or number > 1_000_000:
+        raise ValueError(f"expected a number from 0.001 to 1000000, got {value!r}")
     return number
 
 

@@ -117,7 +117,7 @@ def caseless(words: Iterable[str]) -> str:
 
 
 def object_schema(name: str) -> dict[str, Any]:
-    return SCHEMA if name == "playlist" else SCHEMA["$defs"][name]  # type: ignore[no-any-return]
+    return SCHEMA if name == "playlist" else SCHEMA["$defs"][name]
 
 
 # -- the schema itself ----------------------------------------------------------------------
@@ -191,7 +191,7 @@ def test_documented_defaults_are_the_loaders() -> None:
         load_playlist(spelled_out, "p.yaml").slides
         == load_playlist("slides: [{text: a}, {image: a.png}]\n", "p.yaml").slides
     )
-    assert load_playlist("slides: [{text: a}]\n", "p.yaml").slides[0].duration == BASE_SLIDE.duration
+    assert documented["duration"] == BASE_SLIDE.duration
     bare = load_playlist("slides: [{text: a}]\n", "p.yaml")
     assert (bare.priority, bare.weight) == (
         SCHEMA["properties"]["priority"]["default"],
@@ -342,8 +342,8 @@ REFUSED = [
         "schedule.timezone",
         "schedule.timezone: type",
     ),
-    ("weight 0", "weight: 0\nslides: [{text: a}]\n", "weight", "weight: exclusiveMinimum"),
-    ("negative weight", "weight: -1\nslides: [{text: a}]\n", "weight", "weight: exclusiveMinimum"),
+    ("weight 0", "weight: 0\nslides: [{text: a}]\n", "weight", "weight: minimum"),
+    ("negative weight", "weight: -1\nslides: [{text: a}]\n", "weight", "weight: minimum"),
     ("priority not a number", "priority: high\nslides: [{text: a}]\n", "priority", "priority: type"),
     ("fractional priority", "priority: 1.5\nslides: [{text: a}]\n", "priority", "priority: type"),
     ("priority out of range", "priority: 1000001\nslides: [{text: a}]\n", "priority", "priority: maximum"),
@@ -466,8 +466,6 @@ ACCEPTED = [
         "windows",
         "schedule:\n  hours: ['06:00-24:00', '22:00-02:00', '6:30 - 7:00', '00:00-24:00', '23:59-00:00']\nslides: [{text: a}]\n",
     ),
-    ("empty hours is the whole day", "schedule:\n  hours: []\nslides: [{text: a}]\n"),
-    ("null hours is the whole day", "schedule:\n  hours:\nslides: [{text: a}]\n"),
     ("date bounds", "schedule: {timezone: Asia/Seoul, start: 2018-02-09, end: 2018-02-25}\nslides: [{text: a}]\n"),
     ("same-day date bounds", "schedule: {start: 2018-02-09, end: 2018-02-09}\nslides: [{text: a}]\n"),
     (
