@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     from player.render.commands import add_render_commands  # pygame itself is imported only when they run
 
     add_render_commands(commands)
+    from player.fleet_commands import add_fleet_commands
+
+    add_fleet_commands(commands)
     return parser
 
 

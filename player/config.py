@@ -57,6 +57,17 @@ class WatchConfig:
 
 
 @dataclass(frozen=True)
+class SyncConfig:
+    """Where `signage sync` pulls from. The token may also come from $SIGNAGE_TOKEN."""
+
+    url: str | None = None
+    pubkey: Path | None = None
+    channel: str = "default"
+    interval: float = 60.0
+    token: str | None = None
+
+
+@dataclass(frozen=True)
 class IdleConfig:
     """What shows when no playlist is active: a colour, optionally an image or a text on it."""
 
@@ -77,6 +88,7 @@ class Config:
     display: DisplayConfig = field(default_factory=DisplayConfig)
     idle: IdleConfig = field(default_factory=IdleConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
     fonts: tuple[str, ...] = DEFAULT_FONTS
     max_megapixels: float = 50.0
 
@@ -159,6 +171,11 @@ class _ConfigReader(NodeReader):
             changes["display"] = self.read_section(entries["display"], "display", base.display, _DISPLAY_PARSERS)
         if "idle" in entries:
             changes["idle"] = self.read_idle(entries["idle"], base.idle)
+        if "sync" in entries:
+            section: SyncConfig = self.read_section(entries["sync"], "sync", base.sync, _SYNC_PARSERS)
+            if section.pubkey is not None and not section.pubkey.is_absolute():
+                section = replace(section, pubkey=anchor / section.pubkey)
+            changes["sync"] = section
         if "watch" in entries:
             changes["watch"] = self.read_section(entries["watch"], "watch", base.watch, _WATCH_PARSERS)
         return replace(base, **{k: v for k, v in changes.items() if v is not None or k == "timezone"})
@@ -250,7 +267,18 @@ def _boolean(value: Any) -> bool:
     return value
 
 
-_TOP_KEYS = ("timezone", "playlists", "media", "state", "display", "idle", "watch", "fonts", "max_megapixels")
+_TOP_KEYS = (
+    "timezone",
+    "playlists",
+    "media",
+    "state",
+    "display",
+    "idle",
+    "watch",
+    "sync",
+    "fonts",
+    "max_megapixels",
+)
 _DISPLAY_PARSERS: dict[str, Callable[[Any], Any]] = {
     "size": parse_size,
     "rotate": _rotate,
@@ -274,4 +302,26 @@ _WATCH_PARSERS: dict[str, Callable[[Any], Any]] = {
     "rescan_every": _seconds(1.0, 86400.0),
     "settle": _seconds(0.0, 600.0),
     "poll": _boolean,
+}
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _url(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = _text(value).strip()
+    if not text.startswith(("http://", "https://")):
+        raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+    return text
+
+
+_SYNC_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "url": _url,
+    "pubkey": lambda v: None if v is None else _folder(v),
+    "channel": _text,
+    "interval": _seconds(5.0, 86400.0),
+    "token": _optional_text,
 }

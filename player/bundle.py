@@ -1,0 +1,231 @@
+"""The published bundle: a signed manifest naming content-addressed objects.
+
+Layout under a publish folder (any static web server or object store can serve it)::
+
+    objects/<sha256>                     every file, stored once under its hash
+    channels/<channel>/manifest.json     the signed manifest of one channel
+
+``manifest.json`` is ``{"format": 1, "key": KEY_ID, "payload": "<JSON text>",
+"signature": "<base64 Ed25519 signature of the payload's UTF-8 bytes>"}``. Signing the
+payload text as it is avoids any question of how JSON is normalised. The payload lists each
+logical path (``playlists/NAME.yaml`` or ``media/PATH``) with its sha256 and size, the
+channel, a version, and when it was issued and expires. Pure, apart from key files.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from player.atomic import write_bytes_atomic
+from player.errors import BundleError
+from player.loader import is_playlist_file
+
+FORMAT = 1
+MAX_MANIFEST_BYTES = 8 * 1024 * 1024
+MAX_FILES = 100_000
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_CHANNEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    path: str  # logical: playlists/NAME.yaml or media/PATH
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    channel: str
+    version: int
+    issued: datetime
+    expires: datetime
+    files: tuple[FileEntry, ...]
+
+    def payload(self) -> bytes:
+        document = {
+            "channel": self.channel,
+            "version": self.version,
+            "issued": self.issued.astimezone(UTC).isoformat(),
+            "expires": self.expires.astimezone(UTC).isoformat(),
+            "files": {f.path: {"sha256": f.sha256, "size": f.size} for f in sorted(self.files, key=lambda f: f.path)},
+        }
+        return json.dumps(document, indent=1, sort_keys=True).encode("utf-8")
+
+    def by_path(self) -> dict[str, FileEntry]:
+        return {f.path: f for f in self.files}
+
+
+def channel_name(value: str) -> str:
+    if not _CHANNEL.fullmatch(value):
+        raise ValueError(f"{value!r} is not a channel name: letters, digits, '.', '_' and '-' (up to 64)")
+    return value
+
+
+def manifest_path(channel: str) -> str:
+    """Where a channel's manifest lives, relative to the bundle's root."""
+    return f"channels/{channel_name(channel)}/manifest.json"
+
+
+def check_logical_path(path: str) -> str:
+    """Refuse anything that could land outside the playlists and media folders."""
+    pure = PurePosixPath(path)
+    parts = pure.parts
+    bad = (
+        not path
+        or "\\" in path
+        or "\x00" in path
+        or pure.is_absolute()
+        or ".." in parts
+        or str(pure) != path
+        or len(parts) < 2
+        or any(part.startswith(".") for part in parts)
+    )
+    if bad:
+        raise BundleError(f"manifest path {path!r} is not allowed (absolute, '..', hidden or malformed)")
+    if parts[0] == "playlists":
+        if len(parts) != 2 or not is_playlist_file(parts[1]):
+            raise BundleError(f"manifest path {path!r}: playlists must be playlists/NAME.yaml")
+    elif parts[0] != "media":
+        raise BundleError(f"manifest path {path!r} is outside the playlists and media folders")
+    return path
+
+
+def sign(manifest: Manifest, key: Ed25519PrivateKey) -> bytes:
+    """The manifest.json file for ``manifest``, signed with ``key``."""
+    payload = manifest.payload()
+    document = {
+        "format": FORMAT,
+        "key": key_id(key.public_key()),
+        "payload": payload.decode("utf-8"),
+        "signature": base64.b64encode(key.sign(payload)).decode("ascii"),
+    }
+    return json.dumps(document, indent=1).encode("utf-8") + b"\n"
+
+
+def verify(data: bytes, key: Ed25519PublicKey) -> Manifest:
+    """Check a manifest.json's signature with the pinned ``key`` and parse it.
+
+    Raises:
+        BundleError: oversized, malformed, signed by another key, or listing bad paths.
+    """
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise BundleError(f"manifest is {len(data):,} bytes, over the {MAX_MANIFEST_BYTES:,} byte cap")
+    try:
+        document = json.loads(data)
+        payload = document["payload"].encode("utf-8")
+        signature = base64.b64decode(document["signature"], validate=True)
+        if document.get("format") != FORMAT:
+            raise BundleError(f"manifest format {document.get('format')!r} is not supported (expected {FORMAT})")
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as error:
+        raise BundleError(f"manifest is not a signed manifest document: {error}") from None
+    try:
+        key.verify(signature, payload)
+    except InvalidSignature:
+        raise BundleError(
+            "manifest signature does not verify with the pinned public key (tampered, or signed with another key)"
+        ) from None
+    return parse_payload(payload)
+
+
+def parse_payload(payload: bytes) -> Manifest:
+    try:
+        body = json.loads(payload)
+        files = body["files"]
+        if not isinstance(files, Mapping) or len(files) > MAX_FILES:
+            raise BundleError("manifest files must be a mapping of at most 100,000 entries")
+        entries = []
+        for path, info in files.items():
+            sha, size = info["sha256"], info["size"]
+            if not isinstance(sha, str) or not _SHA256.fullmatch(sha):
+                raise BundleError(f"manifest entry {path!r}: sha256 must be 64 lowercase hex digits")
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise BundleError(f"manifest entry {path!r}: size must be a whole number of bytes")
+            entries.append(FileEntry(check_logical_path(path), sha, size))
+        version = body["version"]
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise BundleError("manifest version must be a whole number from 1")
+        return Manifest(
+            channel=channel_name(body["channel"]),
+            version=version,
+            issued=_instant(body["issued"]),
+            expires=_instant(body["expires"]),
+            files=tuple(sorted(entries, key=lambda e: e.path)),
+        )
+    except BundleError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise BundleError(f"manifest payload is malformed: {error}") from None
+
+
+def _instant(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError(f"time {text!r} has no offset")
+    return value.astimezone(UTC)
+
+
+# -- keys -----------------------------------------------------------------------------------
+
+
+def key_id(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def generate_keys(folder: Path) -> tuple[Path, Path]:
+    """Write ``publisher.key`` (private, mode 0600) and ``publisher.pub`` into ``folder``."""
+    private_path, public_path = folder / "publisher.key", folder / "publisher.pub"
+    if private_path.exists():
+        raise FileExistsError(f"{private_path} exists; refusing to overwrite a signing key")
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(private_path, private, mode=0o600)
+    write_bytes_atomic(public_path, public, mode=0o644)
+    return private_path, public_path
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as error:
+        raise BundleError(f"cannot read the signing key {path}: {error}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise BundleError(f"{path} is not an Ed25519 private key (make one with `signage keygen`)")
+    return key
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError, TypeError) as error:
+        raise BundleError(f"cannot read the public key {path}: {error}") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise BundleError(f"{path} is not an Ed25519 public key (publisher.pub from `signage keygen`)")
+    return key
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size

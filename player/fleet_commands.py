@@ -1,0 +1,126 @@
+"""The ``keygen``, ``publish`` and ``sync`` subcommands: the fleet side of the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from player.errors import UsageError
+
+if TYPE_CHECKING:
+    from player.cli import Environment
+    from player.config import Config
+
+log = logging.getLogger("player.fleet")
+
+
+def add_fleet_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    keygen = commands.add_parser(
+        "keygen",
+        help="make a publisher key pair (publisher.key, publisher.pub)",
+        description="Writes DIR/publisher.key (Ed25519 private key, mode 0600: keep it on the publishing "
+        "machine only) and DIR/publisher.pub (copy it to every screen).",
+    )
+    keygen.add_argument("dir", type=Path, metavar="DIR")
+    keygen.set_defaults(command=cmd_keygen)
+
+    publish = commands.add_parser(
+        "publish",
+        help="write the playlists and media as a signed bundle for a static web server",
+        description="Refuses content that fails validation. Every file is stored once under objects/<sha256>; "
+        "channels/NAME/manifest.json lists them, signed. Unchanged content writes nothing.",
+    )
+    publish.add_argument("--key", type=Path, required=True, help="the publisher's private key")
+    publish.add_argument("--out", type=Path, required=True, help="the folder a web server serves")
+    publish.add_argument("--expires", default="7d", help="how long screens accept this manifest (default 7d)")
+    publish.add_argument("--channel", default="default", help="the group of screens it is for (default: default)")
+    publish.add_argument("--renew", action="store_true", help="sign a new version even if nothing changed")
+    publish.set_defaults(command=cmd_publish)
+
+    sync = commands.add_parser(
+        "sync",
+        help="pull the signed bundle from a URL into the playlists and media folders",
+        description="Polls the manifest (one conditional request when nothing changed), verifies it with the "
+        "pinned key, downloads changed files, checks every hash, and installs atomically. Settings default "
+        "to the config's `sync` section; the token comes from there or $SIGNAGE_TOKEN.",
+    )
+    sync.add_argument("--url", help="the bundle's base URL (the publish --out folder as served)")
+    sync.add_argument("--pubkey", type=Path, help="the publisher's public key file")
+    sync.add_argument("--channel", help="which channel to follow")
+    sync.add_argument("--interval", type=float, help="seconds between polls (default 60)")
+    sync.add_argument("--once", action="store_true", help="poll once; exit 1 with the reason if it fails")
+    sync.set_defaults(command=cmd_sync)
+
+
+def cmd_keygen(args: argparse.Namespace, config: Config, env: Environment) -> int:
+    from player.bundle import generate_keys
+
+    folder = args.dir if args.dir.is_absolute() else env.cwd / args.dir
+    try:
+        private, public = generate_keys(folder)
+    except FileExistsError as error:
+        raise UsageError(str(error)) from None
+    print(f"private key: {private} (keep it secret, mode 0600)", file=env.stdout)
+    print(f"public key:  {public} (copy it to every screen)", file=env.stdout)
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace, config: Config, env: Environment) -> int:
+    from player.bundle import channel_name, load_private_key
+    from player.publish import collect, parse_expiry, publish
+
+    try:
+        expires = parse_expiry(args.expires)
+        channel = channel_name(args.channel)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    key = load_private_key(args.key if args.key.is_absolute() else env.cwd / args.key)
+    out = args.out if args.out.is_absolute() else env.cwd / args.out
+    files = collect(config.playlists, config.media, config.timezone or "UTC")
+    result = publish(files, out, key, channel=channel, now=datetime.now(UTC), expires=expires, renew=args.renew)
+    if result.unchanged:
+        print(f"unchanged: channel {channel} stays at version {result.version} ({result.files} files)", file=env.stdout)
+    else:
+        print(
+            f"published channel {channel} version {result.version}: {result.files} files, "
+            f"{result.new_objects} new object(s), expires in {args.expires}",
+            file=env.stdout,
+        )
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace, config: Config, env: Environment) -> int:
+    from player.bundle import channel_name, load_public_key
+    from player.sync import SyncClient, SyncSettings, progress_stream
+
+    url = args.url or config.sync.url
+    pubkey = args.pubkey or config.sync.pubkey
+    if not url or not pubkey:
+        raise UsageError("sync needs --url and --pubkey (or sync.url and sync.pubkey in the config)")
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"--url must be an http:// or https:// URL, got {url!r}")
+    try:
+        channel = channel_name(args.channel or config.sync.channel)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    settings = SyncSettings(
+        url=url,
+        pubkey=load_public_key(pubkey if pubkey.is_absolute() else env.cwd / pubkey),
+        channel=channel,
+        token=env.environ.get("SIGNAGE_TOKEN") or config.sync.token,
+        interval=args.interval or config.sync.interval,
+    )
+    for folder in (config.playlists, config.media, config.state):
+        folder.mkdir(parents=True, exist_ok=True)
+    client = SyncClient(settings, config.playlists, config.media, config.state, progress=progress_stream())
+    stop = threading.Event()
+    if not args.once:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        log.info("syncing channel %s from %s every %.0f s", channel, url, settings.interval)
+    return client.run(stop, once=args.once)

@@ -1,0 +1,109 @@
+"""Publishing: the playlists and media folders become a signed static bundle.
+
+Every file is stored once under ``objects/<sha256>``; the channel's manifest names them.
+Objects are written before the manifest, so a server never lists a file it does not have.
+Re-publishing unchanged content writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from player.atomic import write_bytes_atomic
+from player.bundle import FileEntry, Manifest, manifest_path, parse_payload, sha256_file, sign
+from player.content import load_folder, missing_media, playlist_files
+from player.errors import BundleError, ContentError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: int
+    files: int
+    new_objects: int
+    unchanged: bool  # the content was already published: nothing was written
+
+
+def collect(playlists: Path, media: Path, default_timezone: str) -> list[tuple[str, Path]]:
+    """The files to publish as (logical path, file); refuses content that fails validation."""
+    result = load_folder(playlists, default_timezone)
+    problems = [*result.problems, *missing_media(result.playlists, media)]
+    if problems:
+        raise ContentError(problems)
+    files = [(f"playlists/{path.name}", path) for path in playlist_files(playlists)]
+    for root, dirs, names in os.walk(media):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if not name.startswith("."):
+                path = Path(root, name)
+                files.append((f"media/{path.relative_to(media).as_posix()}", path))
+    return files
+
+
+def publish(
+    files: list[tuple[str, Path]],
+    out: Path,
+    key: Ed25519PrivateKey,
+    *,
+    channel: str,
+    now: datetime,
+    expires: timedelta,
+    renew: bool = False,
+) -> PublishResult:
+    """Write the objects and the signed manifest of ``files`` into ``out``."""
+    entries = []
+    new_objects = 0
+    objects = out / "objects"
+    objects.mkdir(parents=True, exist_ok=True)
+    for logical, path in files:
+        digest, size = sha256_file(path)
+        target = objects / digest
+        if not target.exists():
+            temporary = objects / f".{digest}.tmp"
+            shutil.copyfile(path, temporary)
+            os.replace(temporary, target)
+            new_objects += 1
+        entries.append(FileEntry(logical, digest, size))
+    manifest_file = out / manifest_path(channel)
+    previous = _previous(manifest_file)
+    current = tuple(sorted(entries, key=lambda e: e.path))
+    if previous is not None and previous.files == current and not renew and previous.expires > now:
+        return PublishResult(previous.version, len(current), new_objects, unchanged=True)
+    version = previous.version + 1 if previous else 1
+    manifest = Manifest(channel=channel, version=version, issued=now, expires=now + expires, files=current)
+    write_bytes_atomic(manifest_file, sign(manifest, key))
+    return PublishResult(version, len(current), new_objects, unchanged=False)
+
+
+def _previous(manifest_file: Path) -> Manifest | None:
+    """The manifest last published here (our own output: read without a key)."""
+    if not manifest_file.exists():
+        return None
+    try:
+        return parse_payload(json.loads(manifest_file.read_bytes())["payload"].encode("utf-8"))
+    except (OSError, ValueError, KeyError, BundleError) as error:
+        raise BundleError(
+            f"{manifest_file} exists but cannot be read ({error}); move it away to start the versions again"
+        ) from None
+
+
+def parse_expiry(text: str) -> timedelta:
+    """``7d``, ``12h``, ``90m`` or seconds."""
+    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    value = text.strip().lower()
+    try:
+        seconds = float(value[:-1]) * units[value[-1]] if value[-1] in units else float(value)
+    except (ValueError, IndexError):
+        raise ValueError(f"{text!r} is not a duration: use e.g. 7d, 12h, 90m") from None
+    if seconds <= 0:
+        raise ValueError("the expiry must be in the future")
+    return timedelta(seconds=seconds)

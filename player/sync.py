@@ -1,0 +1,368 @@
+"""The sync client: pulls a signed bundle into the hot folder, safely.
+
+Runs as its own process, so a stalled network can never freeze the screen; the folders are
+the only thing it shares with the player. Nothing unverified reaches them:
+
+1. One conditional GET of the channel's manifest (ETag / Last-Modified): unchanged content
+   costs one 304.
+2. The manifest must verify with the pinned key, not be older than what is installed (a
+   rollback), not be expired, and name only paths inside playlists/ and media/.
+3. Files whose sha256 differs from the disk are streamed to hidden temporary files in the
+   target folder (same filesystem), capped at the declared size, resumed with Range after
+   an interruption, and hash-checked.
+4. Media are installed first and playlists last, each by fsync + atomic rename, so the
+   player never sees a playlist whose media are missing. Files this client installed
+   earlier and the manifest no longer lists are then removed (never files put there by
+   hand). The installed manifest is saved last.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import random
+import shutil
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import requests
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from player.atomic import write_bytes_atomic
+from player.bundle import MAX_MANIFEST_BYTES, FileEntry, Manifest, manifest_path, sha256_file, verify
+from player.errors import BundleError, SyncError
+
+log = logging.getLogger(__name__)
+
+CHUNK = 64 * 1024
+PARTIAL_PREFIX = ".sync-"
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    url: str
+    pubkey: Ed25519PublicKey
+    channel: str = "default"
+    token: str | None = None
+    interval: float = 60.0
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    max_backoff: float = 900.0
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    version: int | None
+    not_modified: bool = False
+    downloaded: int = 0
+    downloaded_bytes: int = 0
+    installed: int = 0
+    removed: int = 0
+
+
+class SyncClient:
+    """One screen's sync: :meth:`sync_once` does a poll; :meth:`run` loops with back-off."""
+
+    def __init__(
+        self,
+        settings: SyncSettings,
+        playlists: Path,
+        media: Path,
+        state: Path,
+        *,
+        session: requests.Session | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        progress: TextIO | None = None,
+    ) -> None:
+        self.settings = settings
+        self.folders = {"playlists": playlists, "media": media}
+        self.state = state / "sync"
+        self.session = session or requests.Session()
+        self._now = now
+        self._progress = progress
+
+    # -- one poll --------------------------------------------------------------------------
+
+    def sync_once(self) -> SyncOutcome:
+        """Poll once and install a new manifest if there is one.
+
+        Raises:
+            SyncError: the server could not be reached or answered wrongly (retry later).
+            BundleError: the manifest or an object was refused (kept the content on disk).
+        """
+        installed = self._installed()
+        data, validators = self._fetch_manifest()
+        if data is None:
+            return SyncOutcome(installed.get("version"), not_modified=True)
+        manifest = verify(data, self.settings.pubkey)
+        self._check(manifest, installed)
+        outcome = self._install(manifest, installed)
+        write_bytes_atomic(self.state / "manifest.json", data)
+        write_bytes_atomic(self.state / "http.json", json.dumps(validators).encode())
+        return outcome
+
+    def _check(self, manifest: Manifest, installed: dict[str, Any]) -> None:
+        if manifest.channel != self.settings.channel:
+            raise BundleError(f"manifest is for channel {manifest.channel!r}, not {self.settings.channel!r}")
+        current = installed.get("version")
+        if current is not None and manifest.version < current:
+            raise BundleError(
+                f"manifest version {manifest.version} is older than the installed {current}: refused as a rollback"
+                " (to go back, publish the old content as a new version)"
+            )
+        if current is not None and manifest.version == current and installed.get("files") != _file_map(manifest):
+            raise BundleError(f"manifest version {current} was installed with different files: refused")
+        if manifest.expires <= self._now():
+            raise BundleError(f"manifest version {manifest.version} expired at {manifest.expires.isoformat()}")
+
+    def _fetch_manifest(self) -> tuple[bytes | None, dict[str, str]]:
+        url = f"{self.settings.url.rstrip('/')}/{manifest_path(self.settings.channel)}"
+        headers = self._auth()
+        cached = _read_json(self.state / "http.json")
+        if (self.state / "manifest.json").exists():
+            if cached.get("etag"):
+                headers["If-None-Match"] = cached["etag"]
+            if cached.get("last_modified"):
+                headers["If-Modified-Since"] = cached["last_modified"]
+        try:
+            with self.session.get(url, headers=headers, stream=True, timeout=self._timeouts()) as response:
+                if response.status_code == 304:
+                    return None, cached
+                if response.status_code != 200:
+                    raise SyncError(f"manifest: HTTP {response.status_code} from {url}")
+                data = bytearray()
+                for chunk in response.iter_content(CHUNK):
+                    data += chunk
+                    if len(data) > MAX_MANIFEST_BYTES:
+                        raise BundleError(f"manifest from {url} is over the {MAX_MANIFEST_BYTES:,} byte cap")
+                validators = {
+                    "etag": response.headers.get("ETag", ""),
+                    "last_modified": response.headers.get("Last-Modified", ""),
+                }
+                return bytes(data), validators
+        except requests.RequestException as error:
+            raise SyncError(f"manifest: {_reason(error)} ({url})") from None
+
+    # -- installing ------------------------------------------------------------------------
+
+    def _install(self, manifest: Manifest, installed: dict[str, Any]) -> SyncOutcome:
+        ready: dict[str, Path] = {}  # sha256 -> a verified temporary file
+        needed = [entry for entry in manifest.files if not self._on_disk(entry)]
+        downloaded_bytes = 0
+        for entry in needed:
+            if entry.sha256 not in ready:
+                ready[entry.sha256] = self._download(entry)
+                downloaded_bytes += entry.size
+        # Media before playlists: a playlist never lands before the files it names.
+        order = sorted(needed, key=lambda e: (not e.path.startswith("media/"), e.path))
+        uses = {sha: sum(1 for e in order if e.sha256 == sha) for sha in ready}
+        for entry in order:
+            uses[entry.sha256] -= 1
+            self._place(entry, ready[entry.sha256], last_use=uses[entry.sha256] == 0)
+        removed = self._remove_obsolete(manifest, installed)
+        files = _file_map(manifest)
+        write_bytes_atomic(
+            self.state / "installed.json",
+            json.dumps({"version": manifest.version, "channel": manifest.channel, "files": files}, indent=1).encode(),
+        )
+        if needed or removed:
+            log.info(
+                "installed version %d: %d file(s) downloaded (%d bytes), %d removed",
+                manifest.version,
+                len(ready),
+                downloaded_bytes,
+                removed,
+            )
+        return SyncOutcome(manifest.version, False, len(ready), downloaded_bytes, len(needed), removed)
+
+    def _target(self, logical: str) -> Path:
+        top, _, rest = logical.partition("/")
+        return self.folders[top] / rest
+
+    def _on_disk(self, entry: FileEntry) -> bool:
+        target = self._target(entry.path)
+        try:
+            return target.stat().st_size == entry.size and sha256_file(target)[0] == entry.sha256
+        except OSError:
+            return False
+
+    def _download(self, entry: FileEntry) -> Path:
+        """Stream one object to a hidden temporary file next to its target and verify it."""
+        target = self._target(entry.path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.parent / f"{PARTIAL_PREFIX}{entry.sha256}.part"
+        have = partial.stat().st_size if partial.exists() else 0
+        if have > entry.size:
+            partial.unlink()
+            have = 0
+        url = f"{self.settings.url.rstrip('/')}/objects/{entry.sha256}"
+        if have < entry.size or entry.size == 0:
+            have = self._fetch_object(url, entry, partial, have)
+        if have != entry.size:
+            raise SyncError(f"{entry.path}: got {have} of {entry.size} bytes; will resume")
+        if sha256_file(partial)[0] != entry.sha256:
+            partial.unlink()
+            raise BundleError(f"{entry.path}: content does not match its sha256 in the manifest (tampered?): refused")
+        return partial
+
+    def _fetch_object(self, url: str, entry: FileEntry, partial: Path, have: int) -> int:
+        headers = self._auth()
+        if have:
+            headers["Range"] = f"bytes={have}-"
+        try:
+            with self.session.get(url, headers=headers, stream=True, timeout=self._timeouts()) as response:
+                if response.status_code == 200:
+                    have, mode = 0, "wb"  # the server ignored the Range: start again
+                elif response.status_code == 206 and have:
+                    mode = "ab"
+                else:
+                    if response.status_code == 416:
+                        partial.unlink(missing_ok=True)
+                    raise SyncError(f"{entry.path}: HTTP {response.status_code} from {url}")
+                with partial.open(mode) as handle:
+                    try:
+                        for chunk in response.iter_content(CHUNK):
+                            if have + len(chunk) > entry.size:
+                                handle.close()
+                                partial.unlink()
+                                raise BundleError(
+                                    f"{entry.path}: the server sent more than the {entry.size} bytes declared: refused"
+                                )
+                            handle.write(chunk)
+                            have += len(chunk)
+                            self._show_progress(entry, have)
+                    finally:
+                        if not handle.closed:
+                            handle.flush()
+                            os.fsync(handle.fileno())
+        except requests.RequestException as error:
+            raise SyncError(f"{entry.path}: {_reason(error)}; will resume from byte {have}") from None
+        finally:
+            self._end_progress()
+        return have
+
+    def _place(self, entry: FileEntry, source: Path, last_use: bool) -> None:
+        """Put a verified file in place by fsync + atomic rename (a copy if others need it too)."""
+        target = self._target(entry.path)
+        if last_use:
+            os.replace(source, target)
+        else:
+            temporary = target.parent / f"{PARTIAL_PREFIX}{entry.sha256}.{os.getpid()}.copy"
+            shutil.copyfile(source, temporary)
+            with temporary.open("rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+        _fsync_folder(target.parent)
+
+    def _remove_obsolete(self, manifest: Manifest, installed: dict[str, Any]) -> int:
+        """Remove files this client installed that the new manifest no longer lists."""
+        keep = {entry.path for entry in manifest.files}
+        removed = 0
+        for logical, sha in (installed.get("files") or {}).items():
+            if logical in keep:
+                continue
+            target = self._target(logical)
+            try:
+                if sha256_file(target)[0] != sha:
+                    continue  # changed by hand since: not ours any more
+                target.unlink()
+                removed += 1
+            except OSError:
+                continue
+        return removed
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _installed(self) -> dict[str, Any]:
+        return _read_json(self.state / "installed.json")
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.settings.token}"} if self.settings.token else {}
+
+    def _timeouts(self) -> tuple[float, float]:
+        return (self.settings.connect_timeout, self.settings.read_timeout)
+
+    def _show_progress(self, entry: FileEntry, have: int) -> None:
+        if self._progress is not None and entry.size:
+            width = 30
+            done = int(width * have / entry.size)
+            bar = "#" * done + "." * (width - done)
+            self._progress.write(f"\r{entry.path[:40]:40} [{bar}] {have / 2**20:6.1f}/{entry.size / 2**20:.1f} MB")
+            self._progress.flush()
+
+    def _end_progress(self) -> None:
+        if self._progress is not None:
+            self._progress.write("\n")
+            self._progress.flush()
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event, *, once: bool = False, first_delay: float | None = None) -> int:
+        """Poll until ``stop`` is set; with ``once``, poll once and return 0 or 1."""
+        failures = 0
+        if not once:
+            # A fleet that boots together (after a power cut) must not poll in step.
+            delay = random.uniform(0, min(self.settings.interval, 30.0)) if first_delay is None else first_delay
+            if stop.wait(delay):
+                return 0
+        while True:
+            try:
+                outcome = self.sync_once()
+                failures = 0
+                if outcome.not_modified:
+                    log.debug("manifest unchanged (version %s)", outcome.version)
+            except (SyncError, BundleError, OSError) as error:
+                failures += 1
+                if once:
+                    log.error("sync failed: %s", error)
+                    return 1
+                delay = min(self.settings.max_backoff, 5.0 * 2 ** (failures - 1)) * random.uniform(0.5, 1.0)
+                log.warning("sync failed: %s; keeping the content on disk, retrying in %.0f s", error, delay)
+                if stop.wait(delay):
+                    return 0
+                continue
+            if once:
+                return 0
+            if stop.wait(self.settings.interval * random.uniform(0.8, 1.2)):
+                return 0
+
+
+def _file_map(manifest: Manifest) -> dict[str, str]:
+    return {entry.path: entry.sha256 for entry in manifest.files}
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _reason(error: requests.RequestException) -> str:
+    if isinstance(error, requests.Timeout):
+        return "timed out"
+    if isinstance(error, requests.ConnectionError):
+        return "cannot connect or the connection broke"
+    return type(error).__name__
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def progress_stream() -> TextIO | None:
+    """stderr when it is a terminal (a progress bar); None under systemd (plain log lines)."""
+    return sys.stderr if sys.stderr.isatty() else None
