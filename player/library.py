@@ -9,6 +9,7 @@ problems are held back until it has settled. Media files are not read here; thei
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -54,6 +55,7 @@ class ContentLibrary:
         *,
         settle: float = 1.0,
         wall: Callable[[], float] = time.time,
+        state: Path | None = None,
     ) -> None:
         self.playlists_dir = playlists
         self.media_dir = media
@@ -64,6 +66,8 @@ class ContentLibrary:
         self._media: dict[str, Stamp] = {}
         self.problems: tuple[Problem, ...] = ()
         self.playlists: tuple[Playlist, ...] = ()
+        self.state = state
+        self.content_version: int | None = None
 
     def rescan(self) -> Rescan:
         """Look at both folders again; cheap when nothing changed (one stat a file)."""
@@ -95,7 +99,20 @@ class ContentLibrary:
                     log.warning("%s (not applied)", problem)
             changed = True
         self.problems, self.playlists = problems, playlists
+        version = self._installed_version()
+        if version != self.content_version:
+            self.content_version, changed = version, True
         return Rescan(changed, playlists, problems, min(wait) if wait else None)
+
+    def _installed_version(self) -> int | None:
+        """The manifest version `signage sync` last installed (None without sync)."""
+        if self.state is None:
+            return None
+        try:
+            version = json.loads((self.state / "sync" / "installed.json").read_bytes()).get("version")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return version if isinstance(version, int) else None
 
     def _reload(self, path: Path, stamp: Stamp, state: _FileState | None, now: float, wait: list[float]) -> bool:
         sources, read_problems = read_sources([path])

@@ -32,9 +32,11 @@ class FolderWatcher:
         debounce: float = 0.3,
         rescan_every: float = 60.0,
         poll: bool = False,
+        extra: Sequence[Path] = (),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.folders = tuple(folders)
+        self.extra = tuple(extra)  # watched alone: not recursively, not their parents
         self.on_change = on_change
         self.debounce = debounce
         self.rescan_every = rescan_every
@@ -124,7 +126,7 @@ class FolderWatcher:
             self._inodes[folder] = _inode(folder)
             # The parent too: a whole folder replaced at once (rename over it) is an event
             # there, and the watch on the old folder would go on watching the old inode.
-            for path, recursive in ((folder, True), (folder.parent, False)):
+            for path, recursive in ((folder, True), (folder.parent, False), *((e, False) for e in self.extra)):
                 if path in watched or not path.is_dir():
                     continue
                 try:

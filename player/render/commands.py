@@ -115,7 +115,9 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
         raise UsageError("--speed must be more than 0")
     start = instant(args.at, config, "--at") if args.at else None
     size = size_option(args.size) or config.display.size
-    library = ContentLibrary(config.playlists, config.media, config.timezone or "UTC", settle=config.watch.settle)
+    library = ContentLibrary(
+        config.playlists, config.media, config.timezone or "UTC", settle=config.watch.settle, state=config.state
+    )
     library.rescan()
     try:
         _init_pygame(headless=False)
@@ -154,20 +156,24 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
         screenshot_path=config.state / "screenshot.png",
     )
     player.problems = library.problems
+    player.content_version = library.content_version
 
     def rescan(target: Player) -> None:
         result = library.rescan()
         if result.unsettled is not None:
             watcher.check_after(result.unsettled + 0.05)
         if result.changed:
-            target.reload(Timetable(result.playlists), result.problems)
+            target.reload(Timetable(result.playlists), result.problems, library.content_version)
 
+    (config.state / "sync").mkdir(parents=True, exist_ok=True)
     watcher = FolderWatcher(
         [config.playlists, config.media],
         lambda: player.post(rescan),
         debounce=config.watch.debounce,
         rescan_every=config.watch.rescan_every,
         poll=args.poll or config.watch.poll,
+        # `signage sync` writes the installed version here last: the status follows it.
+        extra=[config.state / "sync"],
     )
     log.info("playing %d playlist(s) from %s", len(library.playlists), config.playlists)
     with _signals(player):

@@ -108,7 +108,9 @@ class Player:
     def stop(self) -> None:
         self._stop = True
 
-    def reload(self, timetable: Timetable, problems: tuple[Problem, ...] = ()) -> None:
+    def reload(
+        self, timetable: Timetable, problems: tuple[Problem, ...] = (), content_version: int | None = None
+    ) -> None:
         """Swap in new content in one step (called between transitions, never during one).
 
         The schedule takes over from the current instant; a slide that is unchanged (same
@@ -116,6 +118,7 @@ class Player:
         """
         self.timetable = timetable
         self.problems = problems
+        self.content_version = content_version
         self._showing = None  # re-evaluate now; an unchanged slide is recognised by its key
         self._status_due = True
 
