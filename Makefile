@@ -10,12 +10,13 @@ STAMP  := $(VENV)/.installed
 # fontconfig to find them, nginx for the end-to-end sync test.
 DEB_PACKAGES := fonts-noto-cjk fonts-dejavu-core fontconfig nginx
 
-.PHONY: demo test lint unit system-deps venv sheet clean help
+.PHONY: demo test lint unit system-deps venv sheet clean help bench
 
 help:
 	@echo "make demo   - install and play the bundled demo campaign (contact sheet when no display)"
 	@echo "make test   - install everything the tests need and run the whole suite"
 	@echo "make lint   - ruff and mypy"
+	@echo "make bench  - measure CPU, memory, frame times and more; writes bench/RESULTS.md (under 10 min)"
 	@echo "make clean  - remove .venv and state/"
 
 venv: $(STAMP)
@@ -37,6 +38,10 @@ test: system-deps $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check player tests
 	$(PY) -m mypy player
+
+bench: system-deps $(STAMP)
+	@./scripts/ensure-debs.sh xvfb feh x11-utils
+	$(PY) bench/run_all.py
 
 demo: system-deps $(STAMP)
 	@./scripts/demo.sh

@@ -133,6 +133,7 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
 
     import pygame
 
+    from player.notify import Notifier
     from player.render.loop import Player
     from player.render.screen import logical_size, open_screen, open_window
     from player.scheduler import Timetable
@@ -154,6 +155,7 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
         fullscreen=fullscreen,
         status_path=status or config.state / "status.json",
         screenshot_path=config.state / "screenshot.png",
+        notifier=Notifier(),
     )
     player.problems = library.problems
     player.content_version = library.content_version
@@ -181,6 +183,7 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
         try:
             player.run(args.duration)
         finally:
+            player.notifier.stopping()
             watcher.stop()
             pygame.display.quit()
     return 0

@@ -24,6 +24,7 @@ from player.atomic import write_atomic
 from player.clock import ScaledClock
 from player.errors import MediaError, Problem
 from player.model import Slide
+from player.notify import Notifier
 from player.render.frame import Frame, Layer, transition_frame
 from player.render.screen import Screen
 from player.render.slides import IDLE_ID, MediaNotReady, Painter, SlideKey
@@ -65,6 +66,7 @@ class Player:
         fullscreen: bool = False,
         status_path: Path | None = None,
         screenshot_path: Path | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self.timetable = timetable
         self.clock = clock
@@ -82,6 +84,9 @@ class Player:
         self.screenshot_path = screenshot_path
         self.problems: tuple[Problem, ...] = ()
         self.content_version: int | None = None
+        self.notifier = notifier or Notifier({})
+        self._ready_sent = False
+        self._next_ping = time.monotonic()
         self._inbox: queue.SimpleQueue[Callable[[Player], None]] = queue.SimpleQueue()
         self._on_screen: SlideKey | None = None
         self._showing: Showing | None = None
@@ -162,7 +167,7 @@ class Player:
             self._write_status()
         if self._screenshot_due:
             self._write_screenshot()
-        wait = MAX_SLEEP_S
+        wait = min(MAX_SLEEP_S, self._ping_watchdog())
         if decision.next_change is not None:
             wait = min(wait, max(0.0, self.clock.wall_seconds_until(decision.next_change)))
         if self._retry_at is not None:
@@ -266,6 +271,9 @@ class Player:
         overlay = self._overlay() if self.overlay_visible else None
         self.screen.show(frame, self._pinned, overlay)
         self.frames_presented += 1
+        if not self._ready_sent:
+            self._ready_sent = True  # systemd's READY: the first frame is on screen
+            self.notifier.ready()
         if self.on_present is not None:
             self.on_present(frame)
 
@@ -276,11 +284,24 @@ class Player:
 
     # -- reporting -----------------------------------------------------------------------
 
+    def _ping_watchdog(self) -> float:
+        """Send WATCHDOG=1 when due; returns real seconds until the next one. The ping comes
+        from the loop itself, so a hung loop stops the pings and systemd restarts us."""
+        interval = self.notifier.watchdog_interval
+        if interval is None:
+            return MAX_SLEEP_S
+        now = time.monotonic()
+        if now >= self._next_ping:
+            self.notifier.watchdog()
+            self._next_ping = now + interval
+        return max(0.0, self._next_ping - now)
+
     def _write_status(self) -> None:
         self._status_due = False
+        decision = self.decision
+        self.notifier.status(f"playing {_slide_id(decision)}" if decision else "starting")
         if self.status_path is None:
             return
-        decision = self.decision
         status = Status(
             time=self.clock.now(),
             playlist=decision.playlist if decision else None,
