@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from player.errors import ConfigError, Location, Problem
-from player.model import Color
-from player.values import parse_color, parse_timezone
+from player.model import Color, HourWindow
+from player.values import parse_color, parse_hour_window, parse_timezone
 from player.yamlnodes import NodeReader, TooBig
 
 MAX_CONFIG_BYTES = 256 * 1024
@@ -44,6 +44,10 @@ class DisplayConfig:
     renderer: str = "auto"
     margins: tuple[float, float] = (0.08, 0.08)  # safe area for text, fractions of width/height
     fullscreen: bool = True
+    on_hours: tuple[tuple[HourWindow, ...], ...] | None = None  # per weekday; None: always on
+    power_off_command: str | None = None  # None: detected (vcgencmd, wlr-randr, xset)
+    power_on_command: str | None = None
+    require_synced_clock: str = "auto"  # auto: only under systemd; "yes" / "no"
 
 
 @dataclass(frozen=True)
@@ -237,6 +241,27 @@ def parse_size(value: Any) -> tuple[int, int] | None:
     raise ValueError(f"expected a size such as \"1920x1080\" (or auto), got {value!r}")
 
 
+def _on_hours(value: Any) -> tuple[tuple[HourWindow, ...], ...] | None:
+    """``"07:00-23:00"`` for every day, or ``{mon: "07:00-23:00", sun: off, ...}`` (missing days: off)."""
+    if value is None or value == "always":
+        return None
+    if isinstance(value, str | list):
+        windows = _windows(value)
+        return tuple(windows for _ in range(7))
+    if isinstance(value, dict):
+        names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        unknown = [k for k in value if k not in names]
+        if unknown:
+            raise ValueError(f"unknown day {unknown[0]!r}: use {', '.join(names)}")
+        return tuple(_windows(value[name]) if value.get(name) not in (None, False, "off") else () for name in names)
+    raise ValueError(f"expected \"07:00-23:00\", a list of windows, or a mapping of days, got {value!r}")
+
+
+def _windows(value: Any) -> tuple[HourWindow, ...]:
+    items = value if isinstance(value, list) else [value]
+    return tuple(parse_hour_window(item) for item in items)
+
+
 def _rotate(value: Any) -> int:
     if value not in ROTATIONS or isinstance(value, bool):
         raise ValueError(f"expected one of 0, 90, 180, 270, got {value!r}")
@@ -267,6 +292,10 @@ def _boolean(value: Any) -> bool:
     return value
 
 
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else _text(value)
+
+
 _TOP_KEYS = (
     "timezone",
     "playlists",
@@ -285,7 +314,18 @@ _DISPLAY_PARSERS: dict[str, Callable[[Any], Any]] = {
     "renderer": _renderer,
     "margins": _margins,
     "fullscreen": _boolean,
+    "on_hours": _on_hours,
+    "power_off_command": _optional_text,
+    "power_on_command": _optional_text,
+    "require_synced_clock": lambda v: _choice_of(v, ("auto", "yes", "no")),
 }
+
+
+def _choice_of(value: Any, options: tuple[str, ...]) -> str:
+    text = "yes" if value is True else "no" if value is False else value
+    if text not in options:
+        raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
+    return str(text)
 
 
 def _seconds(low: float, high: float) -> Callable[[Any], float]:
@@ -303,10 +343,6 @@ _WATCH_PARSERS: dict[str, Callable[[Any], Any]] = {
     "settle": _seconds(0.0, 600.0),
     "poll": _boolean,
 }
-
-
-def _optional_text(value: Any) -> str | None:
-    return None if value is None else _text(value)
 
 
 def _url(value: Any) -> str | None:

@@ -112,13 +112,27 @@ class NodeReader:
             return None
         return list(node.value)
 
+    def plain(self, node: yaml.Node, field: str) -> Any:
+        """A small structure (lists, mappings, scalars) as plain Python, within the visit budget."""
+        if isinstance(node, yaml.SequenceNode):
+            self.visits += 1
+            return [self.plain(item, field) for item in node.value]
+        if isinstance(node, yaml.MappingNode):
+            self.visits += 1
+            return {self.plain(key, field): self.plain(value, field) for key, value in node.value}
+        return self.scalar(node, field)
+
     def convert(self, node: yaml.Node, field: str, parse: Callable[[Any], T]) -> T | None:
         """Read a scalar (or a flat list of scalars) and convert it with ``parse``.
 
         ``parse`` raises ValueError with a message for people; it is recorded here.
         """
-        if isinstance(node, yaml.SequenceNode) and all(isinstance(n, yaml.ScalarNode) for n in node.value):
-            value: Any = [self.scalar(item, field) for item in node.value]
+        if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+            try:
+                value: Any = self.plain(node, field)
+            except TypeError:  # a list or mapping used as a key
+                self.problem(node, field, "keys must be names")
+                return None
         else:
             value = self.scalar(node, field)
             if value is None and self.problems and self.problems[-1].location == self.where(node):

@@ -20,7 +20,10 @@ from player.errors import PlayerError, UsageError
 
 if TYPE_CHECKING:
     from player.cli import Environment
+    from player.clocktrust import ClockGuard
     from player.config import Config
+    from player.notify import Notifier
+    from player.power import DisplayPower, PowerSchedule
     from player.render.loop import Player
     from player.render.slides import Painter
 
@@ -144,6 +147,8 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
     screen = open_screen(window, args.renderer or config.display.renderer, config.display.rotate)
     painter = _painter(config, logical_size(window.size, config.display.rotate), settle=config.watch.settle)
     status = args.status if args.status is None or args.status.is_absolute() else env.cwd / args.status
+    status_path = status or config.state / "status.json"
+    notifier = Notifier()
     # Preview keys only in a window: a keyboard left plugged into a billboard must not stop it.
     player = Player(
         Timetable(library.playlists),
@@ -153,9 +158,12 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
         refresh_rate=max(30.0, min(240.0, float(_refresh_rate()))),
         interactive=not fullscreen,
         fullscreen=fullscreen,
-        status_path=status or config.state / "status.json",
+        status_path=status_path,
         screenshot_path=config.state / "screenshot.png",
-        notifier=Notifier(),
+        notifier=notifier,
+        power=_power_schedule(config),
+        display_power=_display_power(config),
+        clock_guard=_clock_guard(config, status_path, real_clock=start is None and args.speed == 1, notifier=notifier),
     )
     player.problems = library.problems
     player.content_version = library.content_version
@@ -187,6 +195,32 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
             watcher.stop()
             pygame.display.quit()
     return 0
+
+
+def _power_schedule(config: Config) -> PowerSchedule | None:
+    from player.power import PowerSchedule
+
+    hours = config.display.on_hours
+    return PowerSchedule(config.timezone or "UTC", hours) if hours is not None else None
+
+
+def _display_power(config: Config) -> DisplayPower:
+    from player.power import DisplayPower
+
+    display = config.display
+    if display.power_off_command or display.power_on_command:
+        return DisplayPower(display.power_off_command, display.power_on_command)
+    return DisplayPower.detect()
+
+
+def _clock_guard(config: Config, status_path: Path, *, real_clock: bool, notifier: Notifier) -> ClockGuard | None:
+    """The clock rule applies to the real clock only; ``auto`` applies it under systemd."""
+    from player.clocktrust import ClockGuard, newest_issue_time, read_last_played
+
+    wanted = config.display.require_synced_clock
+    if not real_clock or wanted == "no" or (wanted == "auto" and not notifier.enabled):
+        return None
+    return ClockGuard(read_last_played(status_path), newest_issue_time(config.state))
 
 
 @contextlib.contextmanager

@@ -22,9 +22,11 @@ import pygame
 
 from player.atomic import write_atomic
 from player.clock import ScaledClock
+from player.clocktrust import ClockGuard
 from player.errors import MediaError, Problem
 from player.model import Slide
 from player.notify import Notifier
+from player.power import DisplayPower, PowerSchedule
 from player.render.frame import Frame, Layer, transition_frame
 from player.render.screen import Screen
 from player.render.slides import IDLE_ID, MediaNotReady, Painter, SlideKey
@@ -67,6 +69,9 @@ class Player:
         status_path: Path | None = None,
         screenshot_path: Path | None = None,
         notifier: Notifier | None = None,
+        power: PowerSchedule | None = None,
+        display_power: DisplayPower | None = None,
+        clock_guard: ClockGuard | None = None,
     ) -> None:
         self.timetable = timetable
         self.clock = clock
@@ -85,6 +90,11 @@ class Player:
         self.problems: tuple[Problem, ...] = ()
         self.content_version: int | None = None
         self.notifier = notifier or Notifier({})
+        self.power = power
+        self.display_power = display_power or DisplayPower(None, None)
+        self.clock_guard = clock_guard
+        self._screen_on = True
+        self._fallback: tuple[Timetable, Timetable] | None = None  # (for timetable, fallback)
         self._ready_sent = False
         self._next_ping = time.monotonic()
         self._inbox: queue.SimpleQueue[Callable[[Player], None]] = queue.SimpleQueue()
@@ -150,7 +160,9 @@ class Player:
         if self._transition is None:
             self._drain_inbox()  # content changes wait for the running transition to finish
         now = self.clock.now()
-        decision = self.timetable.at(now)
+        if self.power is not None and not self._power_on(now):
+            return min(MAX_SLEEP_S, self._ping_watchdog(), self._seconds_until_power_change(now))
+        decision = self._timetable_now(now).at(now)
         self.decision = decision
         showing = _showing_of(decision)
         if self._retry_at is not None and time.monotonic() >= self._retry_at:
@@ -176,6 +188,43 @@ class Player:
             wait = min(wait, OVERLAY_REFRESH_S)
             self._dirty = True
         return wait
+
+    # -- the clock rule and the display's power -----------------------------------------
+
+    def _timetable_now(self, now: datetime) -> Timetable:
+        """The timetable, or while the clock is untrusted, the last played playlist alone."""
+        guard = self.clock_guard
+        if guard is None or guard.last is None or guard.trusted(now):
+            return self.timetable
+        if self._fallback is None or self._fallback[0] is not self.timetable:
+            kept = guard.last.fallback(self.timetable.playlists)
+            self._fallback = (self.timetable, Timetable(kept) if kept else self.timetable)
+        return self._fallback[1]
+
+    def _power_on(self, now: datetime) -> bool:
+        """Follow ``display.on_hours``; off means a black frame, the panel off, and sleep."""
+        assert self.power is not None
+        on = self.power.is_on(now)
+        if on != self._screen_on:
+            self._screen_on = on
+            change = self.power.next_change(now)
+            log.info("display %s%s", "on" if on else "off", f" until {change.isoformat()}" if change else "")
+            if on:
+                self.display_power.set(True)
+                self._showing, self._dirty = None, True
+            else:
+                self._transition = None
+                self.screen.show(Frame(()), {}, None)
+                self.display_power.set(False)
+                self._status_due = True
+        if not on and self._status_due:
+            self._write_status()
+        return on
+
+    def _seconds_until_power_change(self, now: datetime) -> float:
+        assert self.power is not None
+        change = self.power.next_change(now)
+        return MAX_SLEEP_S if change is None else max(0.0, self.clock.wall_seconds_until(change))
 
     # -- switching slides ----------------------------------------------------------------
 
