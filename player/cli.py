@@ -119,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     from player.fleet_commands import add_fleet_commands
 
     add_fleet_commands(commands)
+    from player.report_commands import add_report_commands
+
+    add_report_commands(commands)
     return parser
 
 

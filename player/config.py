@@ -72,6 +72,17 @@ class SyncConfig:
 
 
 @dataclass(frozen=True)
+class ReportingConfig:
+    """Proof of play and heartbeats. Uploads use the sync token."""
+
+    keep_days: int = 90  # proof-of-play logs kept on the screen
+    proof_url: str | None = None  # POST closed daily logs here
+    proof_interval: float = 300.0
+    heartbeat_url: str | None = None  # POST the status file here
+    heartbeat_interval: float = 60.0
+
+
+@dataclass(frozen=True)
 class IdleConfig:
     """What shows when no playlist is active: a colour, optionally an image or a text on it."""
 
@@ -93,6 +104,8 @@ class Config:
     idle: IdleConfig = field(default_factory=IdleConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
+    reporting: ReportingConfig = field(default_factory=ReportingConfig)
+    screen_id: str | None = None  # None: the host name
     fonts: tuple[str, ...] = DEFAULT_FONTS
     max_megapixels: float = 50.0
 
@@ -180,6 +193,12 @@ class _ConfigReader(NodeReader):
             if section.pubkey is not None and not section.pubkey.is_absolute():
                 section = replace(section, pubkey=anchor / section.pubkey)
             changes["sync"] = section
+        if "reporting" in entries:
+            changes["reporting"] = self.read_section(
+                entries["reporting"], "reporting", base.reporting, _REPORTING_PARSERS
+            )
+        if "screen_id" in entries:
+            changes["screen_id"] = self.convert(entries["screen_id"], "screen_id", _optional_text)
         if "watch" in entries:
             changes["watch"] = self.read_section(entries["watch"], "watch", base.watch, _WATCH_PARSERS)
         return replace(base, **{k: v for k, v in changes.items() if v is not None or k == "timezone"})
@@ -305,6 +324,8 @@ _TOP_KEYS = (
     "idle",
     "watch",
     "sync",
+    "reporting",
+    "screen_id",
     "fonts",
     "max_megapixels",
 )
@@ -360,4 +381,19 @@ _SYNC_PARSERS: dict[str, Callable[[Any], Any]] = {
     "channel": _text,
     "interval": _seconds(5.0, 86400.0),
     "token": _optional_text,
+}
+
+
+def _days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
+        raise ValueError(f"expected a whole number of days from 1 to 3650, got {value!r}")
+    return value
+
+
+_REPORTING_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "keep_days": _days,
+    "proof_url": _url,
+    "proof_interval": _seconds(10.0, 86400.0),
+    "heartbeat_url": _url,
+    "heartbeat_interval": _seconds(5.0, 86400.0),
 }

@@ -7,8 +7,8 @@ any moment and always get a whole document. Keys are stable; later features only
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +25,7 @@ class Status:
     loaded: Sequence[str]
     problems: Sequence[Problem]
     content_version: int | None = None
+    extra: Mapping[str, object] = field(default_factory=dict)  # screen, uptime, version, health
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -43,6 +44,7 @@ class Status:
                 for p in self.problems
             ],
             "content_version": self.content_version,
+            **self.extra,
         }
 
 

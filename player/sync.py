@@ -304,6 +304,15 @@ class SyncClient:
 
     # -- the loop --------------------------------------------------------------------------
 
+    def _record(self, error: str | None) -> None:
+        """state/sync/last.json: when the last poll succeeded, and the last error (for status)."""
+        last = _read_json(self.state / "last.json")
+        if error is None:
+            last["last_success"] = self._now().isoformat()
+        last["last_error"] = error
+        with contextlib.suppress(OSError):
+            write_bytes_atomic(self.state / "last.json", json.dumps(last).encode())
+
     def run(self, stop: threading.Event, *, once: bool = False, first_delay: float | None = None) -> int:
         """Poll until ``stop`` is set; with ``once``, poll once and return 0 or 1."""
         failures = 0
@@ -315,10 +324,12 @@ class SyncClient:
         while True:
             try:
                 outcome = self.sync_once()
+                self._record(None)
                 failures = 0
                 if outcome.not_modified:
                     log.debug("manifest unchanged (version %s)", outcome.version)
             except (SyncError, BundleError, OSError) as error:
+                self._record(str(error))
                 failures += 1
                 if once:
                     log.error("sync failed: %s", error)

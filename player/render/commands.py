@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from player.power import DisplayPower, PowerSchedule
     from player.render.loop import Player
     from player.render.slides import Painter
+    from player.uplink import Heartbeat, ProofUploader
 
 log = logging.getLogger("player.run")
 
@@ -137,6 +139,7 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
     import pygame
 
     from player.notify import Notifier
+    from player.proof import ProofLog
     from player.render.loop import Player
     from player.render.screen import logical_size, open_screen, open_window
     from player.scheduler import Timetable
@@ -164,6 +167,8 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
         power=_power_schedule(config),
         display_power=_display_power(config),
         clock_guard=_clock_guard(config, status_path, real_clock=start is None and args.speed == 1, notifier=notifier),
+        proof=ProofLog(config.state / "proof", keep_days=config.reporting.keep_days),
+        screen_id=config.screen_id or socket.gethostname(),
     )
     player.problems = library.problems
     player.content_version = library.content_version
@@ -186,15 +191,47 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
         extra=[config.state / "sync"],
     )
     log.info("playing %d playlist(s) from %s", len(library.playlists), config.playlists)
+    uplinks = _uplinks(config, env, status_path, player.screen_id)
     with _signals(player):
         watcher.start()
+        for uplink in uplinks:
+            uplink.start()
         try:
             player.run(args.duration)
         finally:
             player.notifier.stopping()
             watcher.stop()
+            for uplink in uplinks:
+                uplink.stop()
             pygame.display.quit()
     return 0
+
+
+def _uplinks(config: Config, env: Environment, status_path: Path, screen_id: str) -> list[Heartbeat | ProofUploader]:
+    """Heartbeat and proof-of-play upload threads, for the URLs that are configured."""
+    import requests
+
+    from player.uplink import Heartbeat, ProofUploader
+
+    reporting = config.reporting
+    token = env.environ.get("SIGNAGE_TOKEN") or config.sync.token
+    threads: list[Heartbeat | ProofUploader] = []
+    if reporting.heartbeat_url:
+        threads.append(
+            Heartbeat(reporting.heartbeat_url, status_path, reporting.heartbeat_interval, token, requests.Session())
+        )
+    if reporting.proof_url:
+        threads.append(
+            ProofUploader(
+                reporting.proof_url,
+                config.state / "proof",
+                screen_id,
+                reporting.proof_interval,
+                token,
+                requests.Session(),
+            )
+        )
+    return threads
 
 
 def _power_schedule(config: Config) -> PowerSchedule | None:

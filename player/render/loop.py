@@ -10,16 +10,19 @@ Other threads talk to the loop only through :meth:`Player.post`.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import queue
+import shutil
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pygame
 
+from player import __version__
 from player.atomic import write_atomic
 from player.clock import ScaledClock
 from player.clocktrust import ClockGuard
@@ -27,6 +30,7 @@ from player.errors import MediaError, Problem
 from player.model import Slide
 from player.notify import Notifier
 from player.power import DisplayPower, PowerSchedule
+from player.proof import COMPLETE_TOLERANCE_S, Play, ProofLog
 from player.render.frame import Frame, Layer, transition_frame
 from player.render.screen import Screen
 from player.render.slides import IDLE_ID, MediaNotReady, Painter, SlideKey
@@ -38,6 +42,7 @@ log = logging.getLogger(__name__)
 
 MAX_SLEEP_S = 1.0  # even a static screen wakes this often, so signals and quit are prompt
 OVERLAY_REFRESH_S = 0.5
+STATUS_REFRESH_S = 60.0  # the status file (and so heartbeats) stays fresh on a long static slide
 NOT_READY_RETRY_S = 0.25  # how soon to look again at a media file that is still being written
 IDLE_TRANSITION = ("cut", 0.0)  # idle has no start instant of its own to fade from
 Showing = tuple[object, ...]
@@ -72,6 +77,8 @@ class Player:
         power: PowerSchedule | None = None,
         display_power: DisplayPower | None = None,
         clock_guard: ClockGuard | None = None,
+        proof: ProofLog | None = None,
+        screen_id: str = "screen",
     ) -> None:
         self.timetable = timetable
         self.clock = clock
@@ -94,6 +101,12 @@ class Player:
         self.display_power = display_power or DisplayPower(None, None)
         self.clock_guard = clock_guard
         self._screen_on = True
+        self.proof = proof
+        self.screen_id = screen_id
+        self._play: tuple[Decision, datetime] | None = None  # what is on screen, since when
+        self.last_error: str | None = None
+        self._started_wall = datetime.now(UTC)
+        self._started_mono = time.monotonic()
         self._fallback: tuple[Timetable, Timetable] | None = None  # (for timetable, fallback)
         self._ready_sent = False
         self._next_ping = time.monotonic()
@@ -105,6 +118,7 @@ class Player:
         self._dirty = True
         self._stop = False
         self._status_due = True
+        self._status_written = 0.0
         self._screenshot_due = False
         self._retry_at: float | None = None
         self._fullscreen = fullscreen
@@ -146,14 +160,17 @@ class Player:
     def run(self, duration: float | None = None) -> None:
         """Play until quit, :meth:`stop`, or ``duration`` real seconds."""
         deadline = time.monotonic() + duration if duration is not None else None
-        while not self._stop:
-            wait = self.step()
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                wait = min(wait, left)
-            self._wait(wait)
+        try:
+            while not self._stop:
+                wait = self.step()
+                if deadline is not None:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    wait = min(wait, left)
+                self._wait(wait)
+        finally:
+            self._close_play(self.clock.now())
 
     def step(self) -> float:
         """One turn: update, draw if needed; returns how long (real seconds) it may sleep."""
@@ -175,7 +192,7 @@ class Player:
         if self._dirty:
             self._present(self._static_frame())
             self._dirty = False
-        if self._status_due:
+        if self._status_due or time.monotonic() - self._status_written >= STATUS_REFRESH_S:
             self._write_status()
         if self._screenshot_due:
             self._write_screenshot()
@@ -213,6 +230,7 @@ class Player:
                 self.display_power.set(True)
                 self._showing, self._dirty = None, True
             else:
+                self._close_play(now)
                 self._transition = None
                 self.screen.show(Frame(()), {}, None)
                 self.display_power.set(False)
@@ -242,10 +260,13 @@ class Player:
         except MediaError as error:
             # Skipped: the last good content stays on screen, and this is said once per turn.
             log.warning("slide %s skipped: %s", _slide_id(decision), error)
+            self.last_error = f"slide {_slide_id(decision)} skipped: {error}"
             self._status_due = True
             if self._on_screen is None:
                 self._show_idle_instead()
             return
+        self._close_play(now)
+        self._play = (decision, now) if decision.playlist is not None else None
         if key == self._on_screen:
             return
         self._pinned[key] = surface
@@ -333,6 +354,36 @@ class Player:
 
     # -- reporting -----------------------------------------------------------------------
 
+    def _close_play(self, now: datetime) -> None:
+        """The slide on screen has left it: write its proof-of-play line."""
+        play, self._play = self._play, None
+        if play is None or self.proof is None:
+            return
+        decision, started = play
+        slide = decision.slide
+        if slide is None or decision.playlist is None or now <= started:
+            return
+        tolerance = timedelta(seconds=COMPLETE_TOLERANCE_S)
+        completed = (
+            decision.slide_start is not None
+            and decision.slide_end is not None
+            and abs(started - decision.slide_start) <= tolerance
+            and abs(now - decision.slide_end) <= tolerance
+        )
+        media = slide.media
+        self.proof.record(
+            Play(
+                screen=self.screen_id,
+                playlist=decision.playlist,
+                slide_id=slide.id,
+                media=media,
+                sha256=self.proof.media_hash(self.painter.media / media) if media else None,
+                start=started,
+                end=now,
+                completed=completed,
+            )
+        )
+
     def _ping_watchdog(self) -> float:
         """Send WATCHDOG=1 when due; returns real seconds until the next one. The ping comes
         from the loop itself, so a hung loop stops the pings and systemd restarts us."""
@@ -347,6 +398,7 @@ class Player:
 
     def _write_status(self) -> None:
         self._status_due = False
+        self._status_written = time.monotonic()
         decision = self.decision
         self.notifier.status(f"playing {_slide_id(decision)}" if decision else "starting")
         if self.status_path is None:
@@ -359,11 +411,34 @@ class Player:
             loaded=[p.name for p in self.timetable.playlists],
             problems=self.problems,
             content_version=self.content_version,
+            extra=self._health(self.status_path.parent),
         )
         try:
             write_status(self.status_path, status)
         except OSError as error:  # a full or read-only disk must not stop the screen
             log.warning("cannot write the status file %s: %s", self.status_path, error)
+
+    def _health(self, state: Path) -> dict[str, object]:
+        """What the operator wants at a glance, beside what is playing."""
+        sync = _read_json(state / "sync" / "last.json")
+        report = self.timer.last
+        try:
+            free = shutil.disk_usage(state).free
+        except OSError:
+            free = None
+        return {
+            "screen": self.screen_id,
+            "player_version": __version__,
+            "started": self._started_wall.isoformat(),
+            "uptime_s": round(time.monotonic() - self._started_mono, 1),
+            "renderer": self.screen.name,
+            "display_on": self._screen_on,
+            "last_sync": sync.get("last_success"),
+            "last_sync_error": sync.get("last_error"),
+            "last_error": self.last_error,
+            "last_transition_fps": round(report.fps, 1) if report else None,
+            "disk_free_bytes": free,
+        }
 
     def _write_screenshot(self) -> None:
         self._screenshot_due = False
@@ -429,6 +504,14 @@ class Player:
         self._fullscreen = not self._fullscreen
         pygame.mouse.set_visible(not self._fullscreen)
         self._dirty = True
+
+
+def _read_json(path: Path) -> dict[str, object]:
+    try:
+        value = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _showing_of(decision: Decision) -> Showing:

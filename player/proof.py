@@ -1,0 +1,192 @@
+"""Proof of play: one JSON line per slide actually shown, and the report over them.
+
+A line is written when a slide leaves the screen (its real start and end are known then),
+flushed and fsynced, so a power cut loses at most the slide that was on screen. Logs rotate
+daily (``proof-YYYY-MM-DD.jsonl``, by the UTC date of the slide's start) and old days are
+deleted after ``keep_days``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from player.bundle import sha256_file
+
+log = logging.getLogger(__name__)
+
+PREFIX = "proof-"
+SUFFIX = ".jsonl"
+COMPLETE_TOLERANCE_S = 0.5  # a slide that ran to within this of its scheduled end completed
+_NUMERIC = frozenset({"plays", "completed", "seconds"})
+
+
+@dataclass(frozen=True)
+class Play:
+    """One slide on screen, from its real start to its real end."""
+
+    screen: str
+    playlist: str
+    slide_id: str
+    media: str | None
+    sha256: str | None
+    start: datetime
+    end: datetime
+    completed: bool
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "screen": self.screen,
+            "playlist": self.playlist,
+            "slide_id": self.slide_id,
+            "media": self.media,
+            "sha256": self.sha256,
+            "start": self.start.astimezone(UTC).isoformat(),
+            "end": self.end.astimezone(UTC).isoformat(),
+            "seconds": round(self.seconds, 3),
+            "completed": self.completed,
+        }
+
+
+class ProofLog:
+    """Appends plays to the day's log file. Main thread only (the render loop)."""
+
+    def __init__(self, folder: Path, keep_days: int = 90) -> None:
+        self.folder = folder
+        self.keep_days = keep_days
+        self._hashes: dict[tuple[str, int, int], str] = {}
+        self._pruned: date | None = None
+
+    def path_for(self, day: date) -> Path:
+        return self.folder / f"{PREFIX}{day.isoformat()}{SUFFIX}"
+
+    def record(self, play: Play) -> None:
+        day = play.start.astimezone(UTC).date()
+        line = json.dumps(play.as_json(), ensure_ascii=False) + "\n"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with self.path_for(day).open("a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as error:  # a full or read-only disk must not stop the screen
+            log.warning("cannot write proof of play: %s", error)
+            return
+        if self._pruned != day:
+            self._pruned = day
+            self._prune(day)
+
+    def media_hash(self, path: Path) -> str | None:
+        """The sha256 of a media file, cached by (path, mtime, size)."""
+        try:
+            info = path.stat()
+        except OSError:
+            return None
+        key = (str(path), info.st_mtime_ns, info.st_size)
+        if key not in self._hashes:
+            try:
+                self._hashes[key] = sha256_file(path)[0]
+            except OSError:
+                return None
+        return self._hashes[key]
+
+    def _prune(self, today: date) -> None:
+        oldest = today - timedelta(days=self.keep_days)
+        for path in log_files(self.folder):
+            if _day_of(path) < oldest:
+                path.unlink(missing_ok=True)
+
+
+def log_files(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.name.startswith(PREFIX) and p.name.endswith(SUFFIX))
+    except OSError:
+        return []
+
+
+def _day_of(path: Path) -> date:
+    try:
+        return date.fromisoformat(path.name[len(PREFIX) : -len(SUFFIX)])
+    except ValueError:
+        return date.max
+
+
+def read_plays(paths: Iterable[Path]) -> Iterator[dict[str, object]]:
+    """Every complete line; a torn last line (a power cut mid-write) is skipped quietly."""
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and "start" in record and "seconds" in record:
+                yield record
+
+
+def summarise(
+    records: Iterable[dict[str, object]], by: str, start: datetime | None = None, end: datetime | None = None
+) -> list[dict[str, object]]:
+    """Plays and seconds on screen grouped by playlist, slide, day or hour (UTC)."""
+    totals: dict[tuple[str, ...], list[float]] = defaultdict(lambda: [0, 0.0, 0])
+    for record in records:
+        began = datetime.fromisoformat(str(record["start"]))
+        if (start and began < start) or (end and began >= end):
+            continue
+        if by == "playlist":
+            key: tuple[str, ...] = (str(record["playlist"]),)
+        elif by == "slide":
+            key = (str(record["playlist"]), str(record["slide_id"]))
+        elif by == "day":
+            key = (began.astimezone(UTC).date().isoformat(),)
+        else:
+            key = (began.astimezone(UTC).strftime("%Y-%m-%dT%H:00Z"),)
+        total = totals[key]
+        total[0] += 1
+        total[1] += float(record["seconds"])  # type: ignore[arg-type]
+        total[2] += 1 if record.get("completed") else 0
+    columns = {"playlist": ["playlist"], "slide": ["playlist", "slide"], "day": ["day"], "hour": ["hour"]}[by]
+    return [
+        {**dict(zip(columns, key, strict=True)), "plays": int(t[0]), "completed": int(t[2]), "seconds": round(t[1], 1)}
+        for key, t in sorted(totals.items())
+    ]
+
+
+def render_table(rows: list[dict[str, object]], as_csv: bool) -> str:
+    if as_csv:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["plays", "seconds"])
+        writer.writeheader()
+        writer.writerows(rows)
+        return buffer.getvalue()
+    if not rows:
+        return "(no plays)\n"
+    headers = list(rows[0])
+    cells = [[str(row[h]) for h in headers] for row in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+
+    def line(values: list[str]) -> str:
+        # Numbers right-aligned, names left-aligned.
+        padded = (v.rjust(w) if h in _NUMERIC else v.ljust(w) for h, v, w in zip(headers, values, widths, strict=True))
+        return "  ".join(padded)
+
+    lines = [line([h.upper() for h in headers]), *(line(c) for c in cells)]
+    total_plays = sum(int(str(r["plays"])) for r in rows)
+    total_seconds = sum(float(str(r["seconds"])) for r in rows)
+    lines.append(f"total: {total_plays} plays, {total_seconds:.1f} s on screen")
+    return "\n".join(line.rstrip() for line in lines) + "\n"

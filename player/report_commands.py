@@ -1,0 +1,108 @@
+"""``signage report`` (proof of play) and ``signage status`` (what this screen is doing)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from player.errors import UsageError
+
+if TYPE_CHECKING:
+    from player.cli import Environment
+    from player.config import Config
+
+
+def add_report_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    report = commands.add_parser(
+        "report",
+        help="summarise proof of play: plays and seconds on screen",
+        description="Reads STATE/proof/proof-*.jsonl. Dates are YYYY-MM-DD (UTC days); --to is inclusive.",
+    )
+    report.add_argument("--from", dest="start", metavar="D1", help="first day (default: all)")
+    report.add_argument("--to", dest="end", metavar="D2", help="last day, inclusive (default: all)")
+    report.add_argument("--by", choices=("playlist", "slide", "day", "hour"), default="playlist")
+    report.add_argument("--csv", action="store_true", help="CSV instead of a table")
+    report.set_defaults(command=cmd_report)
+
+    status = commands.add_parser("status", help="what this screen is playing, since when, and what is wrong")
+    status.add_argument("--json", action="store_true", help="the status file as it is")
+    status.set_defaults(command=cmd_status)
+
+
+def _day(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option}: expected a date such as 2018-02-10, got {text!r}") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def cmd_report(args: argparse.Namespace, config: Config, env: Environment) -> int:
+    from player.proof import log_files, read_plays, render_table, summarise
+
+    start, end = _day(args.start, "--from"), _day(args.end, "--to")
+    if end is not None and len(args.end) <= 10:
+        end += timedelta(days=1)  # a date --to means through that day
+    rows = summarise(read_plays(log_files(config.state / "proof")), args.by, start, end)
+    env.stdout.write(render_table(rows, args.csv))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, config: Config, env: Environment) -> int:
+    from player.status import read_status
+
+    path = config.state / "status.json"
+    try:
+        status = read_status(path)
+    except (OSError, ValueError) as error:
+        raise UsageError(f"no status at {path} ({error}): is the player running with this config?") from None
+    if args.json:
+        print(json.dumps(status, indent=1, ensure_ascii=False), file=env.stdout)
+        return 0
+    for line in describe(status):
+        print(line, file=env.stdout)
+    return 1 if status.get("errors") or status.get("last_error") else 0
+
+
+def describe(status: dict[str, object]) -> list[str]:
+    """The status file for a person: what plays, since when, how healthy, what is wrong."""
+    playing = f"{status.get('playlist')} / {status.get('slide_id')}" if status.get("playlist") else "(idle)"
+    if not status.get("display_on", True):
+        playing += "   (display off by schedule)"
+    uptime = status.get("uptime_s")
+    disk = status.get("disk_free_bytes")
+    loaded = status.get("loaded")
+    names = ", ".join(str(n) for n in loaded) if isinstance(loaded, list) and loaded else "-"
+    lines = [
+        f"screen      {status.get('screen', '?')}   player {status.get('player_version', '?')}",
+        f"playing     {playing}",
+        f"updated     {status.get('time')}",
+        f"up          {_duration(uptime) if uptime is not None else '?'} (since {status.get('started', '?')})",
+        f"content     version {status.get('content_version') or '-'}; loaded: {names}",
+        f"last sync   {status.get('last_sync') or 'never'}",
+        f"renderer    {status.get('renderer', '?')}; last transition {status.get('last_transition_fps') or '-'} fps",
+        f"disk free   {disk / 2**30:.1f} GiB" if isinstance(disk, int) else "disk free   ?",
+    ]
+    errors = status.get("errors")
+    problems = [
+        f"  {e.get('file')}:{e.get('line')}:{e.get('col')}: {e.get('message')}"
+        for e in (errors if isinstance(errors, list) else [])
+        if isinstance(e, dict)
+    ]
+    for label, value in (("sync error", status.get("last_sync_error")), ("last error", status.get("last_error"))):
+        if value:
+            problems.append(f"  {label}: {value}")
+    lines.append("problems    none" if not problems else "problems")
+    lines.extend(problems)
+    return lines
+
+
+def _duration(seconds: object) -> str:
+    total = int(float(str(seconds)))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    return (f"{days}d " if days else "") + f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
