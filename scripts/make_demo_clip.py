@@ -37,7 +37,9 @@ def draw_frame(t: float) -> Image.Image:
     draw = ImageDraw.Draw(image)
     for y in range(0, 230, 4):  # a warm sky, darker towards the top
         shade = y / 230
-        draw.rectangle((0, y, WIDTH, y + 4), fill=(int(250 - 20 * (1 - shade)), int(225 + 20 * shade), int(190 + 40 * shade)))
+        draw.rectangle(
+            (0, y, WIDTH, y + 4), fill=(int(250 - 20 * (1 - shade)), int(225 + 20 * shade), int(190 + 40 * shade))
+        )
     draw.ellipse((760, 40, 860, 140), fill=(255, 196, 120))
     for i in range(14):  # the far bank: a row of trees
         x = i * 75 - 20
@@ -67,7 +69,14 @@ def draw_frame(t: float) -> Image.Image:
             color = (110, 84, 52) if i == 0 else (250, 214, 60)
             draw.ellipse((dx, dy, dx + size * 1.5, dy + size), fill=color)
             draw.ellipse((dx + size, dy - size * 0.6, dx + size * 1.6, dy), fill=color)
-            draw.polygon([(dx + size * 1.6, dy - size * 0.3), (dx + size * 2.0, dy - size * 0.2), (dx + size * 1.6, dy - size * 0.1)], fill=ORANGE)
+            draw.polygon(
+                [
+                    (dx + size * 1.6, dy - size * 0.3),
+                    (dx + size * 2.0, dy - size * 0.2),
+                    (dx + size * 1.6, dy - size * 0.1),
+                ],
+                fill=ORANGE,
+            )
     return image
 
 
