@@ -22,9 +22,11 @@ from zoneinfo import ZoneInfo
 from player import __version__
 from player.config import Config, default_config_path, load_config, parse_size
 from player.content import load_folder, load_paths, missing_media, playlist_files, system_timezone
-from player.errors import ContentError, PlayerError, UsageError
+from player.errors import ContentError, PlayerError, Problem, UsageError
+from player.model import Playlist
 from player.scheduler import Timetable
 from player.values import parse_instant, parse_timezone
+from player.videos import DurationCache, apply_durations, video_paths
 
 log = logging.getLogger("player")
 
@@ -192,7 +194,11 @@ def cmd_validate(args: argparse.Namespace, config: Config, env: Environment) -> 
         else:
             raise UsageError(f"{path} does not exist")
     result = load_paths(paths, config.timezone or "UTC")
-    problems = [*result.problems, *missing_media(result.playlists, config.media)]
+    problems = [
+        *result.problems,
+        *missing_media(result.playlists, config.media),
+        *video_problems(result.playlists, config),
+    ]
     for problem in sorted(problems, key=lambda p: (p.location.file, p.location.line, p.location.col)):
         print(problem, file=env.stdout)
     slides = sum(len(p.slides) for p in result.playlists)
@@ -204,6 +210,25 @@ def cmd_validate(args: argparse.Namespace, config: Config, env: Environment) -> 
     return ExitStatus.OK
 
 
+def video_problems(playlists: tuple[Playlist, ...], config: Config) -> list[Problem]:
+    """Video slides need PyAV, and files it can read."""
+    videos = [(i, s) for p in playlists for i, s in enumerate(p.slides) if s.kind == "video" and s.media]
+    if not videos:
+        return []
+    from player.render.video import av_available
+
+    if not av_available():
+        message = "video slides need PyAV: install the video extra (pip install 'signage-player[video]')"
+        return [Problem(s.location, f"slides[{i}].video", message) for i, s in videos]
+    cache = DurationCache(config.media, None)
+    cache.lengths({s.media for _, s in videos if s.media and (config.media / s.media).is_file()})
+    return [
+        Problem(s.location, f"slides[{i}].video", f"cannot play {s.media}: {cache.problems[s.media]}")
+        for i, s in videos
+        if s.media in cache.problems
+    ]
+
+
 # -- schedule ---------------------------------------------------------------------------------
 
 
@@ -212,7 +237,14 @@ def load_timetable(config: Config, env: Environment) -> Timetable:
     result = load_folder(config.playlists, config.timezone or "UTC")
     for problem in result.problems:
         log.warning("%s (playlist skipped)", problem)
-    return Timetable(result.playlists)
+    playlists = result.playlists
+    if video_paths(playlists):
+        from player.render.video import av_available
+
+        if av_available():
+            cache = DurationCache(config.media, config.state / "video-durations.json")
+            playlists = apply_durations(playlists, cache.lengths(video_paths(playlists)))
+    return Timetable(playlists)
 
 
 def cmd_schedule(args: argparse.Namespace, config: Config, env: Environment) -> int:

@@ -106,6 +106,7 @@ class Config:
     sync: SyncConfig = field(default_factory=SyncConfig)
     reporting: ReportingConfig = field(default_factory=ReportingConfig)
     screen_id: str | None = None  # None: the host name
+    video_decoder: str = "auto"  # auto (hardware where it works), software, or a decoder name
     fonts: tuple[str, ...] = DEFAULT_FONTS
     max_megapixels: float = 50.0
 
@@ -197,6 +198,10 @@ class _ConfigReader(NodeReader):
             changes["reporting"] = self.read_section(
                 entries["reporting"], "reporting", base.reporting, _REPORTING_PARSERS
             )
+        if "video" in entries:
+            video = self.mapping(entries["video"], "video", ("decoder",))
+            if video and "decoder" in video:
+                changes["video_decoder"] = self.convert(video["decoder"], "video.decoder", _text)
         if "screen_id" in entries:
             changes["screen_id"] = self.convert(entries["screen_id"], "screen_id", _optional_text)
         if "watch" in entries:
@@ -325,6 +330,7 @@ _TOP_KEYS = (
     "watch",
     "sync",
     "reporting",
+    "video",
     "screen_id",
     "fonts",
     "max_megapixels",

@@ -21,6 +21,7 @@ from player.content import playlist_files, read_sources
 from player.errors import Location, PlaylistError, Problem
 from player.loader import load_playlist
 from player.model import Playlist
+from player.videos import DurationCache, apply_durations, video_paths
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class ContentLibrary:
         self.playlists: tuple[Playlist, ...] = ()
         self.state = state
         self.content_version: int | None = None
+        self.videos = DurationCache(media, state / "video-durations.json" if state else None)
 
     def rescan(self) -> Rescan:
         """Look at both folders again; cheap when nothing changed (one stat a file)."""
@@ -92,6 +94,8 @@ class ContentLibrary:
             self._media = media
             changed = True
         playlists, name_problems = self._unique(sorted(self._files.items()))
+        if video_paths(playlists):
+            playlists = apply_durations(playlists, self._video_lengths(playlists))
         problems = tuple(p for _, s in sorted(self._files.items()) for p in s.problems) + name_problems
         if problems != self.problems:
             for problem in problems:
@@ -103,6 +107,13 @@ class ContentLibrary:
         if version != self.content_version:
             self.content_version, changed = version, True
         return Rescan(changed, playlists, problems, min(wait) if wait else None)
+
+    def _video_lengths(self, playlists: tuple[Playlist, ...]) -> dict[str, float]:
+        """Lengths of `duration: auto` videos (probed once per file content)."""
+        try:
+            return self.videos.lengths(video_paths(playlists))
+        except ImportError:  # PyAV not installed: the slides are skipped when their turn comes
+            return {}
 
     def _installed_version(self) -> int | None:
         """The manifest version `signage sync` last installed (None without sync)."""

@@ -169,6 +169,7 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
         clock_guard=_clock_guard(config, status_path, real_clock=start is None and args.speed == 1, notifier=notifier),
         proof=ProofLog(config.state / "proof", keep_days=config.reporting.keep_days),
         screen_id=config.screen_id or socket.gethostname(),
+        video_decoder=config.video_decoder,
     )
     player.problems = library.problems
     player.content_version = library.content_version

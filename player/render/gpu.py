@@ -57,6 +57,14 @@ class GpuCompositor:
         texture.blend_mode = pygame.BLENDMODE_BLEND
         self.textures[key] = texture
 
+    def update(self, key: Hashable, surface: pygame.Surface) -> None:
+        """New pixels for an uploaded slide (a video frame): the same texture, updated in place."""
+        texture = self.textures.get(key)
+        if texture is None:
+            self.upload(key, surface)
+        else:
+            texture.update(surface)
+
     def keep_only(self, keys: Iterable[Hashable]) -> None:
         """Free the textures of slides no longer needed."""
         wanted = set(keys)

@@ -6,6 +6,7 @@ in one), so editors and tests get the same picture every time.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Hashable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -28,8 +29,13 @@ _TICK = timedelta(microseconds=1)
 def frame_at(timetable: Timetable, painter: Painter, instant: datetime) -> tuple[Frame, dict[Hashable, pygame.Surface]]:
     """The frame on screen at ``instant`` and the prepared surfaces it needs."""
     decision, key, surface = _last_good(timetable, painter, timetable.at(instant))
-    surfaces: dict[Hashable, pygame.Surface] = {key: surface}
     slide = decision.slide
+    if slide is not None and slide.kind == "video" and decision.slide_start is not None and decision.at == instant:
+        # The frame due at this instant, not the first one.
+        seconds = (instant - decision.slide_start).total_seconds()
+        with contextlib.suppress(MediaError):
+            surface = painter.video_frame(slide, seconds)
+    surfaces: dict[Hashable, pygame.Surface] = {key: surface}
     if slide is None or slide.transition == "cut" or decision.slide_start is None or decision.at != instant:
         return Frame((Layer(key),)), surfaces
     progress = (instant - decision.slide_start).total_seconds() / slide.transition_duration

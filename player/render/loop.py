@@ -19,6 +19,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pygame
 
@@ -37,6 +38,9 @@ from player.render.slides import IDLE_ID, MediaNotReady, Painter, SlideKey
 from player.render.stats import FrameTimer, TransitionReport
 from player.scheduler import Decision, Timetable
 from player.status import Status, write_status
+
+if TYPE_CHECKING:
+    from player.render.playback import Playback
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,7 @@ class Player:
         clock_guard: ClockGuard | None = None,
         proof: ProofLog | None = None,
         screen_id: str = "screen",
+        video_decoder: str = "auto",
     ) -> None:
         self.timetable = timetable
         self.clock = clock
@@ -105,6 +110,9 @@ class Player:
         self.screen_id = screen_id
         self._play: tuple[Decision, datetime] | None = None  # what is on screen, since when
         self.last_error: str | None = None
+        self.video_decoder = video_decoder
+        self._playback: tuple[SlideKey, Playback, datetime] | None = None  # a video on screen
+        self.dropped_frames = 0
         self._started_wall = datetime.now(UTC)
         self._started_mono = time.monotonic()
         self._fallback: tuple[Timetable, Timetable] | None = None  # (for timetable, fallback)
@@ -171,6 +179,7 @@ class Player:
                 self._wait(wait)
         finally:
             self._close_play(self.clock.now())
+            self._stop_video()
 
     def step(self) -> float:
         """One turn: update, draw if needed; returns how long (real seconds) it may sleep."""
@@ -187,6 +196,7 @@ class Player:
         if showing != self._showing:
             self._showing = showing
             self._switch_to(decision, now)
+        video_wait = self._update_video(now)
         if self._transition is not None and self._draw_transition(now):
             return 0.0
         if self._dirty:
@@ -199,12 +209,52 @@ class Player:
         wait = min(MAX_SLEEP_S, self._ping_watchdog())
         if decision.next_change is not None:
             wait = min(wait, max(0.0, self.clock.wall_seconds_until(decision.next_change)))
+        if video_wait is not None:
+            wait = min(wait, video_wait)
         if self._retry_at is not None:
             wait = min(wait, max(0.0, self._retry_at - time.monotonic()))
         if self.overlay_visible:
             wait = min(wait, OVERLAY_REFRESH_S)
             self._dirty = True
         return wait
+
+    # -- video ---------------------------------------------------------------------------
+
+    @property
+    def video_active(self) -> bool:
+        return self._playback is not None
+
+    def _start_video(self, slide: Slide, key: SlideKey, first: pygame.Surface, start: datetime) -> pygame.Surface:
+        """Start decoding; the screen shows a copy of the prepared first frame, updated in place
+        (the cached original stays the first frame for the next showing)."""
+        from player.render.playback import Playback  # PyAV is an optional extra
+
+        playback = Playback(slide, self.painter.media, first.copy(), self.painter.fonts, self.video_decoder)
+        try:
+            playback.start()
+        except MediaError as error:
+            log.warning("video %s not played: %s", slide.id, error)
+            self.last_error = f"video {slide.id}: {error}"
+            return first
+        self._playback = (key, playback, start)
+        return playback.surface
+
+    def _stop_video(self) -> None:
+        if self._playback is not None:
+            _, playback, _ = self._playback
+            self.dropped_frames += playback.dropped
+            playback.close()
+            self._playback = None
+
+    def _update_video(self, now: datetime) -> float | None:
+        """Show the frame due now; returns how soon the next one is due (None: no video)."""
+        if self._playback is None:
+            return None
+        key, playback, start = self._playback
+        if playback.update((now - start).total_seconds()):
+            self.screen.refresh(key, playback.surface)
+            self._dirty = True
+        return 1.0 / max(1.0, playback.fps * self.clock.speed)
 
     # -- the clock rule and the display's power -----------------------------------------
 
@@ -267,7 +317,10 @@ class Player:
             return
         self._close_play(now)
         self._play = (decision, now) if decision.playlist is not None else None
-        if key == self._on_screen:
+        self._stop_video()
+        if slide is not None and slide.kind == "video":
+            surface = self._start_video(slide, key, surface, decision.slide_start or now)
+        if key == self._on_screen and self._playback is None:
             return
         self._pinned[key] = surface
         self._status_due = True
@@ -437,6 +490,7 @@ class Player:
             "last_sync_error": sync.get("last_error"),
             "last_error": self.last_error,
             "last_transition_fps": round(report.fps, 1) if report else None,
+            "dropped_video_frames": self.dropped_frames + (self._playback[1].dropped if self._playback else 0),
             "disk_free_bytes": free,
         }
 

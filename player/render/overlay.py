@@ -30,6 +30,8 @@ def overlay_lines(player: Player) -> list[str]:
     report = player.timer.last
     if report is not None:
         lines.append(f"last transition {report.fps:.0f} fps, p99 {report.p99_ms:.1f} ms")
+    if player.dropped_frames or player.video_active:
+        lines.append(f"video dropped frames {player.dropped_frames}")
     lines.append(f"renderer {player.screen.name}")
     return lines
 

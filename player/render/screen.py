@@ -38,6 +38,10 @@ class Screen(Protocol):
         """Release resources held for slides not in ``keys``."""
         ...
 
+    def refresh(self, key: Hashable, surface: pygame.Surface) -> None:
+        """The slide's surface changed (a video frame): update what the screen holds for it."""
+        ...
+
 
 def logical_size(physical: tuple[int, int], rotate: int) -> tuple[int, int]:
     """The frame size content is laid out in: width and height swap for portrait mounts."""
@@ -69,6 +73,9 @@ class SoftwareScreen:
 
     def keep_only(self, keys: Iterable[Hashable]) -> None:
         pass  # the painter's cache owns the surfaces
+
+    def refresh(self, key: Hashable, surface: pygame.Surface) -> None:
+        pass  # each frame is composed from the surfaces as they are
 
 
 class GpuScreen:
@@ -106,6 +113,9 @@ class GpuScreen:
 
     def keep_only(self, keys: Iterable[Hashable]) -> None:
         self.compositor.keep_only(keys)
+
+    def refresh(self, key: Hashable, surface: pygame.Surface) -> None:
+        self.compositor.update(key, surface)
 
 
 def open_window(size: tuple[int, int] | None, fullscreen: bool, title: str = "signage") -> pygame.Window:

@@ -122,11 +122,31 @@ class Painter:
                 margins=self.margins,
             )
             self._report_missing(slide.id, missing)
+        elif slide.kind == "video" and slide.media:
+            surface = self.video_frame(slide, 0.0)
+            return surface  # the tagline is part of the frame
         else:
-            raise MediaError(f"{slide.id}: {slide.kind} slides are not supported yet; the slide is skipped")
+            raise MediaError(f"{slide.id}: nothing to show")
         if slide.tagline and slide.kind != "text":
             missing = draw_tagline(surface, self.fonts, slide.tagline, position=slide.tagline_position)
             self._report_missing(slide.id, missing)
+        return surface
+
+    def video_frame(self, slide: Slide, seconds: float) -> pygame.Surface:
+        """The frame of a video slide due ``seconds`` into it, with its tagline (a seek)."""
+        from player.render.playback import frame_surface, tagline_layer
+        from player.render.video import av_available, frame_at_time
+
+        if not av_available():
+            raise MediaError("video slides need PyAV: install the video extra (pip install 'signage-player[video]')")
+        assert slide.media is not None
+        frame = frame_at_time(
+            self.media / slide.media, seconds, self.size, fit=slide.fit, focus=slide.focus, background=slide.background
+        )
+        surface = frame_surface(frame)
+        layer = tagline_layer(slide, self.size, self.fonts)
+        if layer is not None:
+            surface.blit(layer, (0, 0))
         return surface
 
     def _text_background(self, surface: pygame.Surface, slide: Slide) -> None:

@@ -1,0 +1,78 @@
+"""Video slides on the main thread: decoded frames become the slide's surface, in place.
+
+The decoder (``player.render.video``) runs ahead on its own thread and hands over bytes;
+this wrapper, owned by the render loop, copies the frame due into the slide's Surface and
+draws the tagline over it. The GPU path then updates the slide's texture in place.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pygame
+
+from player.model import Slide
+from player.render.text import FontChain, draw_tagline
+from player.render.video import Frame, VideoDecoder
+
+log = logging.getLogger(__name__)
+
+
+def frame_surface(frame: Frame) -> pygame.Surface:
+    return pygame.image.frombytes(frame.data, frame.size, "RGB")
+
+
+def tagline_layer(slide: Slide, size: tuple[int, int], fonts: FontChain) -> pygame.Surface | None:
+    """The tagline band drawn once on a transparent layer, blitted over every frame."""
+    if not slide.tagline:
+        return None
+    layer = pygame.Surface(size, pygame.SRCALPHA)
+    draw_tagline(layer, fonts, slide.tagline, position=slide.tagline_position)
+    return layer
+
+
+class Playback:
+    """One showing of a video slide: its decoder and the surface the screen shows."""
+
+    def __init__(self, slide: Slide, media: Path, surface: pygame.Surface, fonts: FontChain, decoder: str) -> None:
+        assert slide.media is not None
+        self.slide = slide
+        self.surface = surface
+        self.decoder = VideoDecoder(
+            media / slide.media,
+            surface.get_size(),
+            fit=slide.fit,
+            focus=slide.focus,
+            background=slide.background,
+            decoder=decoder,
+        )
+        self.fps = 25.0
+        self._tagline = tagline_layer(slide, surface.get_size(), fonts)
+        self._shown_index: int | None = None
+        self._reported = False
+
+    def start(self) -> None:
+        self.decoder.start()
+        self.fps = self.decoder.info.fps or 25.0
+
+    def close(self) -> None:
+        self.decoder.close()
+
+    @property
+    def dropped(self) -> int:
+        return self.decoder.dropped
+
+    def update(self, seconds: float) -> bool:
+        """Put the frame due ``seconds`` into the slide into the surface; True if it changed."""
+        if self.decoder.error is not None and not self._reported:
+            self._reported = True
+            log.warning("video %s stopped: %s", self.slide.id, self.decoder.error)
+        frame = self.decoder.frame_at(max(0.0, seconds))
+        if frame is None or frame.index == self._shown_index:
+            return False
+        self._shown_index = frame.index
+        self.surface.blit(frame_surface(frame), (0, 0))
+        if self._tagline is not None:
+            self.surface.blit(self._tagline, (0, 0))
+        return True
