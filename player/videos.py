@@ -31,7 +31,7 @@ def apply_durations(playlists: Iterable[Playlist], lengths: Mapping[str, float])
     for playlist in playlists:
         slides = []
         for slide in playlist.slides:
-            if slide.kind == "video" and slide.duration is None and slide.media in lengths:
+            if slide.kind == "video" and slide.duration is None and slide.media and slide.media in lengths:
                 length = lengths[slide.media]
                 transition = min(slide.transition_duration, length / 2)
                 slide = replace(slide, duration=length, transition_duration=transition)
