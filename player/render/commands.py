@@ -192,7 +192,7 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
         extra=[config.state / "sync"],
     )
     log.info("playing %d playlist(s) from %s", len(library.playlists), config.playlists)
-    uplinks = _uplinks(config, env, status_path, player.screen_id)
+    uplinks = _uplinks(config, env, status_path, player.reporter.screen_id)
     with _signals(player):
         watcher.start()
         for uplink in uplinks:
@@ -200,7 +200,7 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
         try:
             player.run(args.duration)
         finally:
-            player.notifier.stopping()
+            player.reporter.notifier.stopping()
             watcher.stop()
             for uplink in uplinks:
                 uplink.stop()

@@ -10,34 +10,31 @@ Other threads talk to the loop only through :meth:`Player.post`.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import queue
-import shutil
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pygame
 
-from player import __version__
-from player.atomic import write_atomic
 from player.clock import ScaledClock
 from player.clocktrust import ClockGuard
 from player.errors import MediaError, Problem
 from player.model import Slide
 from player.notify import Notifier
 from player.power import DisplayPower, PowerSchedule
-from player.proof import COMPLETE_TOLERANCE_S, Play, ProofLog
+from player.proof import ProofLog
 from player.render.frame import Frame, Layer, transition_frame
+from player.render.reporting import Reporter
 from player.render.screen import Screen
 from player.render.slides import IDLE_ID, MediaNotReady, Painter, SlideKey
 from player.render.stats import FrameTimer, TransitionReport
 from player.scheduler import Decision, Timetable
-from player.status import Status, write_status
+from player.status import Status
 
 if TYPE_CHECKING:
     from player.render.playback import Playback
@@ -46,7 +43,6 @@ log = logging.getLogger(__name__)
 
 MAX_SLEEP_S = 1.0  # even a static screen wakes this often, so signals and quit are prompt
 OVERLAY_REFRESH_S = 0.5
-STATUS_REFRESH_S = 60.0  # the status file (and so heartbeats) stays fresh on a long static slide
 NOT_READY_RETRY_S = 0.25  # how soon to look again at a media file that is still being written
 IDLE_TRANSITION = ("cut", 0.0)  # idle has no start instant of its own to fade from
 Showing = tuple[object, ...]
@@ -97,27 +93,24 @@ class Player:
         self.decision: Decision | None = None
         self.frames_presented = 0
         self.overlay_visible = False
-        self.status_path = status_path
-        self.screenshot_path = screenshot_path
         self.problems: tuple[Problem, ...] = ()
         self.content_version: int | None = None
-        self.notifier = notifier or Notifier({})
+        self.reporter = Reporter(
+            notifier=notifier or Notifier({}),
+            status_path=status_path,
+            screenshot_path=screenshot_path,
+            proof=proof,
+            screen_id=screen_id,
+            media=painter.media,
+        )
         self.power = power
         self.display_power = display_power or DisplayPower(None, None)
         self.clock_guard = clock_guard
         self._screen_on = True
-        self.proof = proof
-        self.screen_id = screen_id
-        self._play: tuple[Decision, datetime] | None = None  # what is on screen, since when
-        self.last_error: str | None = None
         self.video_decoder = video_decoder
         self._playback: tuple[SlideKey, Playback, datetime] | None = None  # a video on screen
         self.dropped_frames = 0
-        self._started_wall = datetime.now(UTC)
-        self._started_mono = time.monotonic()
         self._fallback: tuple[Timetable, Timetable] | None = None  # (for timetable, fallback)
-        self._ready_sent = False
-        self._next_ping = time.monotonic()
         self._inbox: queue.SimpleQueue[Callable[[Player], None]] = queue.SimpleQueue()
         self._on_screen: SlideKey | None = None
         self._showing: Showing | None = None
@@ -125,9 +118,6 @@ class Player:
         self._pinned: dict[Hashable, pygame.Surface] = {}
         self._dirty = True
         self._stop = False
-        self._status_due = True
-        self._status_written = 0.0
-        self._screenshot_due = False
         self._retry_at: float | None = None
         self._fullscreen = fullscreen
         self._pacer = pygame.time.Clock()
@@ -157,11 +147,11 @@ class Player:
         self.problems = problems
         self.content_version = content_version
         self._showing = None  # re-evaluate now; an unchanged slide is recognised by its key
-        self._status_due = True
+        self.reporter.status_due = True
 
     def request_screenshot(self) -> None:
         """Write the current frame to ``screenshot_path`` soon (safe from a signal handler)."""
-        self._screenshot_due = True
+        self.reporter.screenshot_due = True
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -178,7 +168,7 @@ class Player:
                     wait = min(wait, left)
                 self._wait(wait)
         finally:
-            self._close_play(self.clock.now())
+            self.reporter.slide_ended(self.clock.now())
             self._stop_video()
 
     def step(self) -> float:
@@ -187,7 +177,7 @@ class Player:
             self._drain_inbox()  # content changes wait for the running transition to finish
         now = self.clock.now()
         if self.power is not None and not self._power_on(now):
-            return min(MAX_SLEEP_S, self._ping_watchdog(), self._seconds_until_power_change(now))
+            return min(self.reporter.ping_watchdog(MAX_SLEEP_S), self._seconds_until_power_change(now))
         decision = self._timetable_now(now).at(now)
         self.decision = decision
         showing = _showing_of(decision)
@@ -202,11 +192,11 @@ class Player:
         if self._dirty:
             self._present(self._static_frame())
             self._dirty = False
-        if self._status_due or time.monotonic() - self._status_written >= STATUS_REFRESH_S:
+        if self.reporter.status_needed():
             self._write_status()
-        if self._screenshot_due:
-            self._write_screenshot()
-        wait = min(MAX_SLEEP_S, self._ping_watchdog())
+        if self.reporter.screenshot_due:
+            self.reporter.write_screenshot(self.screen.read_pixels())
+        wait = self.reporter.ping_watchdog(MAX_SLEEP_S)
         if decision.next_change is not None:
             wait = min(wait, max(0.0, self.clock.wall_seconds_until(decision.next_change)))
         if video_wait is not None:
@@ -234,7 +224,7 @@ class Player:
             playback.start()
         except MediaError as error:
             log.warning("video %s not played: %s", slide.id, error)
-            self.last_error = f"video {slide.id}: {error}"
+            self.reporter.last_error = f"video {slide.id}: {error}"
             return first
         self._playback = (key, playback, start)
         return playback.surface
@@ -280,12 +270,12 @@ class Player:
                 self.display_power.set(True)
                 self._showing, self._dirty = None, True
             else:
-                self._close_play(now)
+                self.reporter.slide_ended(now)
                 self._transition = None
                 self.screen.show(Frame(()), {}, None)
                 self.display_power.set(False)
-                self._status_due = True
-        if not on and self._status_due:
+                self.reporter.status_due = True
+        if not on and self.reporter.status_due:
             self._write_status()
         return on
 
@@ -310,20 +300,19 @@ class Player:
         except MediaError as error:
             # Skipped: the last good content stays on screen, and this is said once per turn.
             log.warning("slide %s skipped: %s", _slide_id(decision), error)
-            self.last_error = f"slide {_slide_id(decision)} skipped: {error}"
-            self._status_due = True
+            self.reporter.last_error = f"slide {_slide_id(decision)} skipped: {error}"
+            self.reporter.status_due = True
             if self._on_screen is None:
                 self._show_idle_instead()
             return
-        self._close_play(now)
-        self._play = (decision, now) if decision.playlist is not None else None
+        self.reporter.slide_started(decision, now)
         self._stop_video()
         if slide is not None and slide.kind == "video":
             surface = self._start_video(slide, key, surface, decision.slide_start or now)
         if key == self._on_screen and self._playback is None:
             return
         self._pinned[key] = surface
-        self._status_due = True
+        self.reporter.status_due = True
         kind, seconds = (slide.transition, slide.transition_duration) if slide else IDLE_TRANSITION
         start = decision.slide_start or now
         outgoing = self._transition.incoming if self._transition else self._on_screen
@@ -394,9 +383,7 @@ class Player:
         overlay = self._overlay() if self.overlay_visible else None
         self.screen.show(frame, self._pinned, overlay)
         self.frames_presented += 1
-        if not self._ready_sent:
-            self._ready_sent = True  # systemd's READY: the first frame is on screen
-            self.notifier.ready()
+        self.reporter.frame_presented()
         if self.on_present is not None:
             self.on_present(frame)
 
@@ -407,55 +394,10 @@ class Player:
 
     # -- reporting -----------------------------------------------------------------------
 
-    def _close_play(self, now: datetime) -> None:
-        """The slide on screen has left it: write its proof-of-play line."""
-        play, self._play = self._play, None
-        if play is None or self.proof is None:
-            return
-        decision, started = play
-        slide = decision.slide
-        if slide is None or decision.playlist is None or now <= started:
-            return
-        tolerance = timedelta(seconds=COMPLETE_TOLERANCE_S)
-        completed = (
-            decision.slide_start is not None
-            and decision.slide_end is not None
-            and abs(started - decision.slide_start) <= tolerance
-            and abs(now - decision.slide_end) <= tolerance
-        )
-        media = slide.media
-        self.proof.record(
-            Play(
-                screen=self.screen_id,
-                playlist=decision.playlist,
-                slide_id=slide.id,
-                media=media,
-                sha256=self.proof.media_hash(self.painter.media / media) if media else None,
-                start=started,
-                end=now,
-                completed=completed,
-            )
-        )
-
-    def _ping_watchdog(self) -> float:
-        """Send WATCHDOG=1 when due; returns real seconds until the next one. The ping comes
-        from the loop itself, so a hung loop stops the pings and systemd restarts us."""
-        interval = self.notifier.watchdog_interval
-        if interval is None:
-            return MAX_SLEEP_S
-        now = time.monotonic()
-        if now >= self._next_ping:
-            self.notifier.watchdog()
-            self._next_ping = now + interval
-        return max(0.0, self._next_ping - now)
-
     def _write_status(self) -> None:
-        self._status_due = False
-        self._status_written = time.monotonic()
         decision = self.decision
-        self.notifier.status(f"playing {_slide_id(decision)}" if decision else "starting")
-        if self.status_path is None:
-            return
+        report = self.timer.last
+        dropped = self.dropped_frames + (self._playback[1].dropped if self._playback else 0)
         status = Status(
             time=self.clock.now(),
             playlist=decision.playlist if decision else None,
@@ -464,46 +406,9 @@ class Player:
             loaded=[p.name for p in self.timetable.playlists],
             problems=self.problems,
             content_version=self.content_version,
-            extra=self._health(self.status_path.parent),
+            extra=self.reporter.health(self.screen.name, self._screen_on, report.fps if report else None, dropped),
         )
-        try:
-            write_status(self.status_path, status)
-        except OSError as error:  # a full or read-only disk must not stop the screen
-            log.warning("cannot write the status file %s: %s", self.status_path, error)
-
-    def _health(self, state: Path) -> dict[str, object]:
-        """What the operator wants at a glance, beside what is playing."""
-        sync = _read_json(state / "sync" / "last.json")
-        report = self.timer.last
-        try:
-            free = shutil.disk_usage(state).free
-        except OSError:
-            free = None
-        return {
-            "screen": self.screen_id,
-            "player_version": __version__,
-            "started": self._started_wall.isoformat(),
-            "uptime_s": round(time.monotonic() - self._started_mono, 1),
-            "renderer": self.screen.name,
-            "display_on": self._screen_on,
-            "last_sync": sync.get("last_success"),
-            "last_sync_error": sync.get("last_error"),
-            "last_error": self.last_error,
-            "last_transition_fps": round(report.fps, 1) if report else None,
-            "dropped_video_frames": self.dropped_frames + (self._playback[1].dropped if self._playback else 0),
-            "disk_free_bytes": free,
-        }
-
-    def _write_screenshot(self) -> None:
-        self._screenshot_due = False
-        if self.screenshot_path is None:
-            return
-        pixels = self.screen.read_pixels()
-        try:
-            write_atomic(self.screenshot_path, lambda handle: pygame.image.save(pixels, handle, "shot.png"))
-            log.info("screenshot written to %s", self.screenshot_path)
-        except (OSError, pygame.error) as error:
-            log.warning("cannot write the screenshot %s: %s", self.screenshot_path, error)
+        self.reporter.write_status(status, _slide_id(decision) if decision else "nothing yet")
 
     # -- events --------------------------------------------------------------------------
 
@@ -558,14 +463,6 @@ class Player:
         self._fullscreen = not self._fullscreen
         pygame.mouse.set_visible(not self._fullscreen)
         self._dirty = True
-
-
-def _read_json(path: Path) -> dict[str, object]:
-    try:
-        value = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _showing_of(decision: Decision) -> Showing:

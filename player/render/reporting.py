@@ -1,0 +1,159 @@
+"""What the render loop tells the world: systemd (READY, WATCHDOG, STATUS), the status file,
+proof of play and screenshots. The loop calls it; it never changes what is shown."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pygame
+
+from player import __version__
+from player.atomic import write_atomic
+from player.notify import Notifier
+from player.proof import COMPLETE_TOLERANCE_S, Play, ProofLog
+from player.scheduler import Decision
+from player.status import Status, write_status
+
+log = logging.getLogger(__name__)
+
+STATUS_REFRESH_S = 60.0  # the status file (and so heartbeats) stays fresh on a long static slide
+
+
+@dataclass
+class Reporter:
+    """Reports for one run of the player. Main thread only."""
+
+    notifier: Notifier = field(default_factory=lambda: Notifier({}))
+    status_path: Path | None = None
+    screenshot_path: Path | None = None
+    proof: ProofLog | None = None
+    screen_id: str = "screen"
+    media: Path = Path(".")
+    last_error: str | None = None
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    status_due: bool = True
+    screenshot_due: bool = False
+    _started_mono: float = field(default_factory=time.monotonic)
+    _status_written: float = 0.0
+    _ready_sent: bool = False
+    _next_ping: float = field(default_factory=time.monotonic)
+    _play: tuple[Decision, datetime] | None = None  # what is on screen, since when
+
+    # -- systemd ---------------------------------------------------------------------------
+
+    def frame_presented(self) -> None:
+        if not self._ready_sent:
+            self._ready_sent = True  # systemd's READY: the first frame is on screen
+            self.notifier.ready()
+
+    def ping_watchdog(self, idle: float) -> float:
+        """Send WATCHDOG=1 when due; returns real seconds until the next one (at most ``idle``).
+        The ping comes from the loop itself, so a hung loop stops the pings and systemd restarts us."""
+        interval = self.notifier.watchdog_interval
+        if interval is None:
+            return idle
+        now = time.monotonic()
+        if now >= self._next_ping:
+            self.notifier.watchdog()
+            self._next_ping = now + interval
+        return max(0.0, min(idle, self._next_ping - now))
+
+    # -- proof of play ---------------------------------------------------------------------
+
+    def slide_started(self, decision: Decision, now: datetime) -> None:
+        self.slide_ended(now)
+        self._play = (decision, now) if decision.playlist is not None else None
+
+    def slide_ended(self, now: datetime) -> None:
+        """The slide on screen has left it: write its proof-of-play line."""
+        play, self._play = self._play, None
+        if play is None or self.proof is None:
+            return
+        decision, started = play
+        slide = decision.slide
+        if slide is None or decision.playlist is None or now <= started:
+            return
+        tolerance = timedelta(seconds=COMPLETE_TOLERANCE_S)
+        completed = (
+            decision.slide_start is not None
+            and decision.slide_end is not None
+            and abs(started - decision.slide_start) <= tolerance
+            and abs(now - decision.slide_end) <= tolerance
+        )
+        self.proof.record(
+            Play(
+                screen=self.screen_id,
+                playlist=decision.playlist,
+                slide_id=slide.id,
+                media=slide.media,
+                sha256=self.proof.media_hash(self.media / slide.media) if slide.media else None,
+                start=started,
+                end=now,
+                completed=completed,
+            )
+        )
+
+    # -- the status file -------------------------------------------------------------------
+
+    def status_needed(self) -> bool:
+        return self.status_due or time.monotonic() - self._status_written >= STATUS_REFRESH_S
+
+    def write_status(self, status: Status, slide_label: str) -> None:
+        self.status_due = False
+        self._status_written = time.monotonic()
+        self.notifier.status(f"playing {slide_label}")
+        if self.status_path is None:
+            return
+        try:
+            write_status(self.status_path, status)
+        except OSError as error:  # a full or read-only disk must not stop the screen
+            log.warning("cannot write the status file %s: %s", self.status_path, error)
+
+    def health(self, renderer: str, display_on: bool, fps: float | None, dropped: int) -> dict[str, object]:
+        """What the operator wants at a glance, beside what is playing."""
+        state = self.status_path.parent if self.status_path else None
+        sync = _read_json(state / "sync" / "last.json") if state else {}
+        try:
+            free = shutil.disk_usage(state).free if state else None
+        except OSError:
+            free = None
+        return {
+            "screen": self.screen_id,
+            "player_version": __version__,
+            "started": self.started.isoformat(),
+            "uptime_s": round(time.monotonic() - self._started_mono, 1),
+            "renderer": renderer,
+            "display_on": display_on,
+            "last_sync": sync.get("last_success"),
+            "last_sync_error": sync.get("last_error"),
+            "last_error": self.last_error,
+            "last_transition_fps": round(fps, 1) if fps is not None else None,
+            "dropped_video_frames": dropped,
+            "disk_free_bytes": free,
+        }
+
+    # -- screenshots -----------------------------------------------------------------------
+
+    def write_screenshot(self, pixels: pygame.Surface) -> None:
+        self.screenshot_due = False
+        if self.screenshot_path is None:
+            return
+        try:
+            write_atomic(self.screenshot_path, lambda handle: pygame.image.save(pixels, handle, "shot.png"))
+            log.info("screenshot written to %s", self.screenshot_path)
+        except (OSError, pygame.error) as error:
+            log.warning("cannot write the screenshot %s: %s", self.screenshot_path, error)
+
+
+def _read_json(path: Path) -> dict[str, object]:
+    try:
+        value = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
