@@ -3,94 +3,27 @@ scratch folder, observed only through its status file and SIGUSR1 screenshots.""
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import pygame
 import pytest
 from PIL import Image
+
+from tests.harness import RunningPlayer, start_player, stop
 
 HOUSE = "name: house\nslides:\n  - {text: House, duration: 5, transition: cut}\n"
 CAMPAIGN = "name: campaign\npriority: 10\nslides:\n  - {text: Campaign, duration: 5, transition: cut}\n"
 
 
-class RunningPlayer:
-    def __init__(self, root: Path, process: subprocess.Popen[str]) -> None:
-        self.root = root
-        self.process = process
-        self.playlists = root / "playlists"
-        self.media = root / "media"
-        self.status_path = root / "state" / "status.json"
-        self.screenshot_path = root / "state" / "screenshot.png"
-
-    def status(self) -> dict:  # type: ignore[type-arg]
-        try:
-            return json.loads(self.status_path.read_text())  # type: ignore[no-any-return]
-        except (OSError, ValueError):
-            return {}
-
-    def wait_for(self, predicate: Callable[[dict], bool], timeout: float = 5.0) -> dict:  # type: ignore[type-arg]
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            status = self.status()
-            if status and predicate(status):
-                return status
-            assert self.process.poll() is None, self.process.stderr.read() if self.process.stderr else ""
-            time.sleep(0.05)
-        raise AssertionError(f"timed out; last status: {self.status()}")
-
-    def drop(self, name: str, content: str | bytes, folder: Path | None = None) -> None:
-        """Write-to-temp-then-rename, the way the sync client and careful copies do."""
-        folder = folder or self.playlists
-        temporary = folder / f".{name}.part"
-        temporary.write_bytes(content.encode() if isinstance(content, str) else content)
-        os.replace(temporary, folder / name)
-
-    def screenshot(self) -> pygame.Surface:
-        before = self.screenshot_path.stat().st_mtime_ns if self.screenshot_path.exists() else 0
-        self.process.send_signal(signal.SIGUSR1)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            if self.screenshot_path.exists() and self.screenshot_path.stat().st_mtime_ns != before:
-                return pygame.image.load(str(self.screenshot_path))
-            time.sleep(0.05)
-        raise AssertionError("no screenshot")
-
-    def log(self) -> str:
-        self.process.send_signal(signal.SIGTERM)
-        _, err = self.process.communicate(timeout=10)
-        return err
-
-
 @pytest.fixture
 def player(tmp_path: Path) -> Iterator[RunningPlayer]:
-    for folder in ("playlists", "media", "state", "config"):
-        (tmp_path / folder).mkdir()
-    (tmp_path / "config" / "player.yaml").write_text("timezone: UTC\n")
-    (tmp_path / "playlists" / "house.yaml").write_text(HOUSE)
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "player", "-v", "run", "--windowed", "--size", "320x180", "--renderer", "software"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    running = RunningPlayer(tmp_path, process)
+    running = start_player(tmp_path, {"house.yaml": HOUSE})
     try:
         running.wait_for(lambda s: s.get("playlist") == "house", timeout=15)
         yield running
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        stop(running)
 
 
 def test_drop_break_fix_and_delete_a_playlist(player: RunningPlayer) -> None:

@@ -42,6 +42,14 @@ _RESAMPLE = Image.Resampling.LANCZOS
 _REDUCING_GAP = 3.0
 _TRANSPOSED = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 _SVG_NS = "{http://www.w3.org/2000/svg}"
+_SVG_UNDRAWABLE = MappingProxyType(
+    {
+        "text": "convert text to paths (outlines) before publishing",
+        "image": "embedded or linked pictures are not drawn (and links are never fetched): export a PNG instead",
+        "use": "expand <use> references (e.g. Inkscape's Unlink Clone) or export a PNG",
+        "foreignObject": "export a PNG instead",
+    }
+)
 _SVG_MAX_BYTES = 16 * 1024 * 1024  # parsed on the main thread: keep a runaway file from stalling it
 _SVG_UNITS = MappingProxyType(
     {"": 1.0, "px": 1.0, "pt": 96 / 72, "pc": 16.0, "mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96.0}
@@ -258,6 +266,12 @@ def _svg_size(path: Path, data: bytes) -> tuple[float, float]:
         raise MediaError(f"{path}: not well-formed XML ({exc}); re-export the SVG") from exc
     if root.tag not in ("svg", _SVG_NS + "svg"):
         raise MediaError(f"{path}: root element is <{root.tag}>, not <svg>; is it really an SVG?")
+    # nanosvg silently leaves out what it cannot draw, and a sign with its words or pictures
+    # missing must not go on screen as if it were fine: refuse it, saying what to change.
+    for element in root.iter():
+        name = element.tag.rsplit("}", 1)[-1]
+        if name in _SVG_UNDRAWABLE:
+            raise MediaError(f"{path}: SVG uses <{name}>, which the player cannot draw; {_SVG_UNDRAWABLE[name]}")
     try:
         _, _, vw, vh = (float(v) for v in root.get("viewBox", "").replace(",", " ").split())
     except ValueError:  # absent or malformed: nanosvg ignores it too
