@@ -83,6 +83,7 @@ def start_player(root: Path, playlists: dict[str, str], *extra: str, config: str
 
 
 def stop(running: RunningPlayer) -> None:
+    """Kill the player if it still runs, and close its pipes either way."""
     if running.process.poll() is None:
         running.process.kill()
-        running.process.communicate()
+    running.process.communicate()

@@ -1,0 +1,378 @@
+"""Publish and sync against real HTTP servers on loopback: the happy path, every refusal,
+broken servers, and a client killed at random moments."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from player.bundle import FileEntry, Manifest, generate_keys, load_private_key, load_public_key, sha256_file, sign
+from player.errors import BundleError, SyncError
+from player.publish import collect, publish
+from player.sync import SyncClient, SyncSettings
+from tests.httpserver import BundleServer
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+PLAYLIST = "name: shop\nslides:\n  - {image: poster.png, duration: 10}\n  - {image: photos/shelf.png, duration: 10}\n"
+
+
+class Site:
+    """A publisher's content folders, key and bundle folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.playlists = root / "content" / "playlists"
+        self.media = root / "content" / "media"
+        self.out = root / "out"
+        (self.media / "photos").mkdir(parents=True)
+        self.playlists.mkdir(parents=True)
+        self.private, self.public = generate_keys(root / "keys")
+        self.key = load_private_key(self.private)
+        self.pubkey = load_public_key(self.public)
+        self.image("poster.png", (255, 0, 0))
+        self.image("photos/shelf.png", (0, 255, 0), size=(400, 300))
+        (self.playlists / "shop.yaml").write_text(PLAYLIST)
+
+    def image(self, name: str, color: tuple[int, int, int], size: tuple[int, int] = (64, 36)) -> None:
+        Image.new("RGB", size, color).save(self.media / name)
+
+    def publish(self, *, now: datetime = NOW, expires: timedelta = timedelta(days=7), channel: str = "default"):  # type: ignore[no-untyped-def]
+        files = collect(self.playlists, self.media, "UTC")
+        return publish(files, self.out, self.key, channel=channel, now=now, expires=expires)
+
+    def manifest_bytes(self, channel: str = "default") -> bytes:
+        return (self.out / "channels" / channel / "manifest.json").read_bytes()
+
+
+class Screen:
+    """A screen's folders and its sync client."""
+
+    def __init__(self, root: Path, site: Site, url: str, **settings: object) -> None:
+        self.root = root
+        self.playlists, self.media, self.state = root / "playlists", root / "media", root / "state"
+        for folder in (self.playlists, self.media, self.state):
+            folder.mkdir(parents=True, exist_ok=True)
+        options = {"read_timeout": 2.0, "connect_timeout": 2.0, **settings}
+        self.settings = SyncSettings(url=url, pubkey=site.pubkey, **options)  # type: ignore[arg-type]
+
+    def client(self, now: datetime = NOW) -> SyncClient:
+        return SyncClient(self.settings, self.playlists, self.media, self.state, now=lambda: now)
+
+    def files(self) -> dict[str, str]:
+        """Every visible file in the folders, by logical path, with its sha256."""
+        found = {}
+        for top, folder in (("playlists", self.playlists), ("media", self.media)):
+            for path in folder.rglob("*"):
+                if path.is_file() and not path.name.startswith("."):
+                    found[f"{top}/{path.relative_to(folder).as_posix()}"] = sha256_file(path)[0]
+        return found
+
+    def hidden(self) -> list[Path]:
+        return [p for f in (self.playlists, self.media) for p in f.rglob(".*") if p.is_file()]
+
+
+def published_files(site: Site) -> dict[str, str]:
+    document = json.loads(site.manifest_bytes())
+    return {path: info["sha256"] for path, info in json.loads(document["payload"])["files"].items()}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    site = Site(tmp_path / "site")
+    site.publish()
+    return site
+
+
+@pytest.fixture
+def server(site: Site) -> Iterator[BundleServer]:
+    with BundleServer(site.out) as running:
+        yield running
+
+
+@pytest.fixture
+def screen(tmp_path: Path, site: Site, server: BundleServer) -> Screen:
+    return Screen(tmp_path / "screen", site, server.url)
+
+
+def object_requests(server: BundleServer) -> list[str]:
+    return [r.path for r in server.requests if r.path.startswith("/objects/")]
+
+
+def test_first_sync_installs_everything(site: Site, screen: Screen) -> None:
+    outcome = screen.client().sync_once()
+    assert outcome.version == 1 and outcome.downloaded == 3
+    assert screen.files() == published_files(site)
+    assert screen.hidden() == []
+
+
+def test_unchanged_costs_one_304(site: Site, server: BundleServer, screen: Screen) -> None:
+    screen.client().sync_once()
+    server.clear()
+    outcome = screen.client().sync_once()
+    assert outcome.not_modified
+    assert [(r.path, r.status) for r in server.requests] == [("/channels/default/manifest.json", 304)]
+
+
+def test_republishing_unchanged_content_writes_nothing(site: Site) -> None:
+    before = {p: p.stat().st_mtime_ns for p in site.out.rglob("*") if p.is_file()}
+    result = site.publish(now=NOW + timedelta(hours=1))
+    assert result.unchanged and result.new_objects == 0
+    assert {p: p.stat().st_mtime_ns for p in site.out.rglob("*") if p.is_file()} == before
+
+
+def test_one_changed_image_downloads_one_object(site: Site, server: BundleServer, screen: Screen) -> None:
+    screen.client().sync_once()
+    site.image("poster.png", (0, 0, 255))
+    result = site.publish(now=NOW + timedelta(minutes=5))
+    assert (result.version, result.new_objects) == (2, 1)
+    server.clear()
+    outcome = screen.client().sync_once()
+    assert (outcome.version, outcome.downloaded) == (2, 1)
+    assert len(object_requests(server)) == 1
+    assert screen.files() == published_files(site)
+
+
+def test_tampered_object_is_refused_and_old_content_stays(site: Site, server: BundleServer, screen: Screen) -> None:
+    screen.client().sync_once()
+    before = screen.files()
+    site.image("poster.png", (0, 0, 255))
+    site.publish(now=NOW + timedelta(minutes=5))
+    new_sha = published_files(site)["media/poster.png"]
+    server.fault(f"/objects/{new_sha}", "replace", data=b"\x89PNG evil bytes of the same length?")
+    with pytest.raises(BundleError, match="does not match its sha256"):
+        screen.client().sync_once()
+    assert screen.files() == before
+    assert screen.hidden() == []
+
+
+def test_tampered_manifest_and_wrong_key_are_refused(site: Site, screen: Screen, tmp_path: Path) -> None:
+    path = site.out / "channels" / "default" / "manifest.json"
+    original = path.read_bytes()
+    document = json.loads(original)
+    document["payload"] = document["payload"].replace('"version": 1', '"version": 99')
+    path.write_text(json.dumps(document))
+    with pytest.raises(BundleError, match="signature does not verify"):
+        screen.client().sync_once()
+    path.write_bytes(original)
+    other = Site(tmp_path / "other")
+    stranger = Screen(tmp_path / "stranger", other, screen.settings.url)
+    with pytest.raises(BundleError, match="signature does not verify"):
+        stranger.client().sync_once()
+    assert screen.files() == {} and stranger.files() == {}
+
+
+def test_older_version_is_refused_as_rollback(site: Site, screen: Screen) -> None:
+    old = site.manifest_bytes()
+    site.image("poster.png", (0, 0, 255))
+    site.publish(now=NOW + timedelta(minutes=5))
+    screen.client().sync_once()
+    installed = screen.files()
+    (site.out / "channels" / "default" / "manifest.json").write_bytes(old)
+    with pytest.raises(BundleError, match="older than the installed 2: refused as a rollback"):
+        screen.client().sync_once()
+    assert screen.files() == installed
+
+
+def test_expired_manifest_is_refused(site: Site, screen: Screen) -> None:
+    with pytest.raises(BundleError, match="expired"):
+        screen.client(now=NOW + timedelta(days=8)).sync_once()
+    assert screen.files() == {}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["media/../../etc/cron.d/evil", "/etc/passwd", "playlists/../media/x.yaml", "config/player.yaml", "media/.hidden", "playlists/sub/x.yaml", "media\\x.png"],
+)
+def test_traversal_paths_are_refused(site: Site, screen: Screen, path: str) -> None:
+    evil = Manifest("default", 5, NOW, NOW + timedelta(days=1), (FileEntry(path, "a" * 64, 1),))
+    (site.out / "channels" / "default" / "manifest.json").write_bytes(sign(evil, site.key))
+    with pytest.raises(BundleError, match=r"not allowed|outside|must be playlists"):
+        screen.client().sync_once()
+    assert screen.files() == {}
+
+
+def test_server_down_and_http_500(site: Site, server: BundleServer, screen: Screen) -> None:
+    server.fault("/channels/*", "status", code=500, times=1)
+    with pytest.raises(SyncError, match="HTTP 500"):
+        screen.client().sync_once()
+    server.stop()
+    with pytest.raises(SyncError, match="cannot connect"):
+        screen.client().sync_once()
+    assert screen.files() == {}
+
+
+def test_truncated_body_resumes_with_range(site: Site, server: BundleServer, screen: Screen) -> None:
+    sha = published_files(site)["media/photos/shelf.png"]
+    size = (site.out / "objects" / sha).stat().st_size
+    server.fault(f"/objects/{sha}", "truncate", bytes=size // 2, times=1)
+    with pytest.raises(SyncError, match="will resume"):
+        screen.client().sync_once()
+    assert screen.files() == {}  # nothing half-written is visible
+    server.clear()
+    screen.client().sync_once()
+    ranges = [r.headers.get("Range") for r in server.requests if r.path == f"/objects/{sha}"]
+    assert ranges and ranges[0] is not None and ranges[0].startswith("bytes=")
+    assert screen.files() == published_files(site)
+
+
+def test_trickling_server_times_out(site: Site, server: BundleServer, tmp_path: Path) -> None:
+    slow = Screen(tmp_path / "slow", site, server.url, read_timeout=0.5)
+    server.fault("/objects/*", "trickle", chunk=1, delay=2.0)
+    started = time.monotonic()
+    with pytest.raises(SyncError, match="timed out"):
+        slow.client().sync_once()
+    assert time.monotonic() - started < 5
+    assert slow.files() == {}
+
+
+def test_server_sending_more_than_declared_is_cut_off(site: Site, server: BundleServer, screen: Screen) -> None:
+    server.fault("/objects/*", "oversend", extra=5000)
+    with pytest.raises(BundleError, match="more than the"):
+        screen.client().sync_once()
+    assert screen.files() == {} and screen.hidden() == []
+
+
+def test_hand_dropped_files_are_never_touched(site: Site, screen: Screen) -> None:
+    screen.client().sync_once()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(screen.media / "mine.png")
+    mine = sha256_file(screen.media / "mine.png")[0]
+    (site.media / "photos" / "shelf.png").unlink()
+    (site.playlists / "shop.yaml").write_text("name: shop\nslides:\n  - {image: poster.png}\n")
+    site.publish(now=NOW + timedelta(minutes=5))
+    outcome = screen.client().sync_once()
+    assert outcome.removed == 1  # the shelf photo it had installed
+    files = screen.files()
+    assert "media/photos/shelf.png" not in files
+    assert files["media/mine.png"] == mine
+
+
+def test_bearer_token_is_sent_and_required(site: Site, server: BundleServer, tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    server.require_token = "s3cret-token"
+    anonymous = Screen(tmp_path / "anon", site, server.url)
+    with pytest.raises(SyncError, match="HTTP 401"):
+        anonymous.client().sync_once()
+    trusted = Screen(tmp_path / "trusted", site, server.url, token="s3cret-token")
+    trusted.client().sync_once()
+    assert trusted.files() == published_files(site)
+    assert "s3cret-token" not in caplog.text
+
+
+def test_channels_get_their_own_content(site: Site, server: BundleServer, tmp_path: Path) -> None:
+    (site.playlists / "shop.yaml").write_text("name: shop\nslides:\n  - {image: poster.png}\n")
+    site.publish(channel="lobby")
+    lobby = Screen(tmp_path / "lobby", site, server.url, channel="lobby")
+    lobby.client().sync_once()
+    assert "media/photos/shelf.png" in lobby.files()  # media are all published
+    assert (lobby.playlists / "shop.yaml").read_text().count("image:") == 1
+
+
+def _sync_process(screen: Screen, site: Site, url: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable, "-m", "player",
+            "--playlists", str(screen.playlists), "--media", str(screen.media), "--state", str(screen.state),
+            "sync", "--once", "--url", url, "--pubkey", str(site.public),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "TZ": "UTC"},
+    )
+
+
+def test_killed_at_random_points_the_folder_stays_consistent(site: Site, server: BundleServer, tmp_path: Path) -> None:
+    """20 runs: sync from v1 towards v2 over a slow server, kill -9 at a random moment,
+    check that every visible file is a whole file of v1 or v2, then finish the sync."""
+    rng = random.Random(2018)
+    screen = Screen(tmp_path / "killed", site, server.url)
+    screen.client(now=datetime.now(UTC)).sync_once()
+    v1 = published_files(site)
+    site.image("poster.png", (0, 0, 255), size=(900, 600))
+    site.image("photos/shelf.png", (255, 255, 0), size=(900, 600))
+    (site.playlists / "shop.yaml").write_text(PLAYLIST.replace("duration: 10", "duration: 12"))
+    site.publish(now=datetime.now(UTC))
+    v2 = published_files(site)
+    allowed = {path: {v1.get(path), v2.get(path)} - {None} for path in set(v1) | set(v2)}
+    server.fault("/objects/*", "trickle", chunk=4096, delay=0.01)
+    for run in range(20):
+        process = _sync_process(screen, site, server.url)
+        time.sleep(rng.uniform(0.2, 1.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        for path, sha in screen.files().items():
+            assert sha in allowed.get(path, set()), f"run {run}: {path} is half-written or foreign"
+    server.clear_faults()
+    finish = _sync_process(screen, site, server.url)
+    assert finish.wait(60) == 0
+    assert screen.files() == v2
+    assert screen.hidden() == []
+
+
+@pytest.fixture
+def nginx(site: Site, tmp_path: Path) -> Iterator[str]:
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    assert Path(binary).exists(), "nginx is installed by `make test` (Debian package nginx)"
+    conf = tmp_path / "nginx.conf"
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    conf.write_text(
+        f"""daemon off;
+pid {tmp_path}/nginx.pid;
+error_log {tmp_path}/nginx-error.log;
+events {{ worker_connections 64; }}
+http {{
+  access_log off;
+  client_body_temp_path {tmp_path}/body;
+  proxy_temp_path {tmp_path}/proxy;
+  fastcgi_temp_path {tmp_path}/fastcgi;
+  uwsgi_temp_path {tmp_path}/uwsgi;
+  scgi_temp_path {tmp_path}/scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    root {site.out};
+    location /objects/ {{ add_header Cache-Control "public, max-age=31536000, immutable"; }}
+    location /channels/ {{ add_header Cache-Control "no-cache"; }}
+  }}
+}}
+"""
+    )
+    process = subprocess.Popen([binary, "-c", str(conf), "-e", str(tmp_path / "nginx-error.log")], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+        if process.stderr:
+            process.stderr.close()
+
+
+def test_end_to_end_through_nginx(site: Site, nginx: str, tmp_path: Path) -> None:
+    screen = Screen(tmp_path / "nginx-screen", site, nginx)
+    first = screen.client().sync_once()
+    assert first.version == 1 and screen.files() == published_files(site)
+    assert screen.client().sync_once().not_modified  # nginx answers the ETag with 304
+    site.image("poster.png", (0, 0, 255))
+    site.publish(now=NOW + timedelta(minutes=1))
+    assert screen.client().sync_once().downloaded == 1
+    assert screen.files() == published_files(site)
