@@ -288,7 +288,7 @@ class _Reader(NodeReader):
             self.problem(entries["subtitle"], f"{field}.subtitle", "`subtitle` is for text slides; use `tagline`")
         if kind == "text" and "tagline" in entries:
             self.problem(entries["tagline"], f"{field}.tagline", "`tagline` is for image and video slides")
-        if slide.duration is not None and slide.transition_duration >= slide.duration:
+        if slide.duration is not None and slide.transition != "cut" and slide.transition_duration >= slide.duration:
             self.problem(
                 entries.get("transition_duration", node),
                 f"{field}.transition_duration",

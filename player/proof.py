@@ -68,6 +68,7 @@ class ProofLog:
         self.keep_days = keep_days
         self._hashes: dict[tuple[str, int, int], str] = {}
         self._pruned: date | None = None
+        self._failing = False  # said once until writing works again
 
     def path_for(self, day: date) -> Path:
         return self.folder / f"{PREFIX}{day.isoformat()}{SUFFIX}"
@@ -82,8 +83,13 @@ class ProofLog:
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as error:  # a full or read-only disk must not stop the screen
-            log.warning("cannot write proof of play: %s", error)
+            if not self._failing:
+                self._failing = True
+                log.warning("cannot write proof of play (%s); plays are not recorded until it works again", error)
             return
+        if self._failing:
+            self._failing = False
+            log.info("proof of play is recorded again")
         if self._pruned != day:
             self._pruned = day
             self._prune(day)

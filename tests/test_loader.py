@@ -79,6 +79,11 @@ def test_durations(text: str, duration: float) -> None:
     assert playlist.slides[0].duration == duration
 
 
+def test_a_cut_needs_no_transition_time() -> None:
+    playlist = load_playlist("defaults: {transition: cut}\nslides:\n  - {text: a, duration: 0.5}\n", "p.yaml")
+    assert playlist.slides[0].duration == 0.5
+
+
 def test_datetime_bounds_and_day_aliases() -> None:
     playlist = load_playlist(
         'schedule:\n  start: "2024-06-01T10:30:00"\n  end: 2024-06-02T10:30:00+02:00\n  days: [weekdays, Sat]\nslides: [{text: a}]\n',

@@ -44,6 +44,7 @@ class Reporter:
     _ready_sent: bool = False
     _next_ping: float = field(default_factory=time.monotonic)
     _play: tuple[Decision, datetime] | None = None  # what is on screen, since when
+    _status_failing: bool = False
 
     # -- systemd ---------------------------------------------------------------------------
 
@@ -113,7 +114,13 @@ class Reporter:
         try:
             write_status(self.status_path, status)
         except OSError as error:  # a full or read-only disk must not stop the screen
-            log.warning("cannot write the status file %s: %s", self.status_path, error)
+            if not self._status_failing:
+                log.warning("cannot write the status file %s (%s); will keep trying", self.status_path, error)
+            self._status_failing = True
+            return
+        if self._status_failing:
+            self._status_failing = False
+            log.info("the status file is written again")
 
     def health(self, renderer: str, display_on: bool, fps: float | None, dropped: int) -> dict[str, object]:
         """What the operator wants at a glance, beside what is playing."""
