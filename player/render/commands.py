@@ -184,7 +184,7 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
     try:
         (config.state / "sync").mkdir(parents=True, exist_ok=True)
     except OSError as error:  # a read-only or broken state folder must not keep the screen dark
-        log.warning("state folder %s is not writable (%s): no status, proof of play or screenshots", config.state, error)
+        log.warning("state folder %s not writable (%s): no status, proof or screenshots", config.state, error)
     watcher = FolderWatcher(
         [config.playlists, config.media],
         lambda: player.post(rescan),
