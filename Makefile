@@ -10,12 +10,13 @@ STAMP  := $(VENV)/.installed
 # fontconfig to find them, nginx for the end-to-end sync test.
 DEB_PACKAGES := fonts-noto-cjk fonts-dejavu-core fontconfig nginx
 
-.PHONY: demo test lint unit system-deps venv sheet clean help bench
+.PHONY: demo test lint unit system-deps venv sheet clean help bench soak
 
 help:
 	@echo "make demo   - install and play the bundled demo campaign (contact sheet when no display)"
 	@echo "make test   - install everything the tests need and run the whole suite"
 	@echo "make lint   - ruff and mypy"
+	@echo "make soak   - a simulated week at 1000x with reloads and syncs, and 50 kill -9 runs (under 20 min)"
 	@echo "make bench  - measure CPU, memory, frame times and more; writes bench/RESULTS.md (under 10 min)"
 	@echo "make clean  - remove .venv and state/"
 
@@ -38,6 +39,11 @@ test: system-deps $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check player tests
 	$(PY) -m mypy player
+
+soak: system-deps $(STAMP)
+	$(PY) tests/faults/soak.py
+	SIGNAGE_KILL_RUNS=50 $(PY) -m pytest -q tests/faults/test_clock_and_kill.py -k sigkill
+	SIGNAGE_KILL_RUNS=50 $(PY) -m pytest -q tests/test_sync.py -k killed
 
 bench: system-deps $(STAMP)
 	@./scripts/ensure-debs.sh xvfb feh x11-utils
