@@ -80,7 +80,13 @@ def publish(
         return PublishResult(previous.version, len(current), new_objects, unchanged=True)
     version = previous.version + 1 if previous else 1
     manifest = Manifest(channel=channel, version=version, issued=now, expires=now + expires, files=current)
+    previous_mtime = int(manifest_file.stat().st_mtime) if manifest_file.exists() else None
     write_bytes_atomic(manifest_file, sign(manifest, key))
+    if previous_mtime is not None and int(manifest_file.stat().st_mtime) <= previous_mtime:
+        # Web servers derive ETag and Last-Modified from whole-second mtimes (and size): a
+        # same-size manifest rewritten within the second would look unchanged to every screen.
+        later = previous_mtime + 1
+        os.utime(manifest_file, (later, later))
     return PublishResult(version, len(current), new_objects, unchanged=False)
 
 

@@ -87,6 +87,7 @@ class SyncClient:
         self.session = session or requests.Session()
         self._now = now
         self._progress = progress
+        self._complete_short = False
 
     # -- one poll --------------------------------------------------------------------------
 
@@ -134,6 +135,7 @@ class SyncClient:
         try:
             with self.session.get(url, headers=headers, stream=True, timeout=self._timeouts()) as response:
                 if response.status_code == 304:
+                    _ = response.content  # read the (empty) body, so the connection is reused
                     return None, cached
                 if response.status_code != 200:
                     raise SyncError(f"manifest: HTTP {response.status_code} from {url}")
@@ -206,6 +208,9 @@ class SyncClient:
         if have < entry.size or entry.size == 0:
             have = self._fetch_object(url, entry, partial, have)
         if have != entry.size:
+            if self._complete_short:
+                partial.unlink(missing_ok=True)
+                raise BundleError(f"{entry.path}: the server sent {have} bytes, not the {entry.size} declared: refused")
             raise SyncError(f"{entry.path}: got {have} of {entry.size} bytes; will resume")
         if sha256_file(partial)[0] != entry.sha256:
             partial.unlink()
@@ -214,6 +219,7 @@ class SyncClient:
 
     def _fetch_object(self, url: str, entry: FileEntry, partial: Path, have: int) -> int:
         headers = self._auth()
+        self._complete_short = False
         if have:
             headers["Range"] = f"bytes={have}-"
         try:
@@ -226,6 +232,10 @@ class SyncClient:
                     if response.status_code == 416:
                         partial.unlink(missing_ok=True)
                     raise SyncError(f"{entry.path}: HTTP {response.status_code} from {url}")
+                # Keep every byte that arrived before a cut (urllib3 would drop the last read),
+                # so the next try resumes from where this one stopped.
+                response.raw.enforce_content_length = False
+                received = 0
                 with partial.open(mode) as handle:
                     try:
                         for chunk in response.iter_content(CHUNK):
@@ -237,7 +247,13 @@ class SyncClient:
                                 )
                             handle.write(chunk)
                             have += len(chunk)
+                            received += len(chunk)
                             self._show_progress(entry, have)
+                        # A whole response (its own Content-Length met) that is still short of the
+                        # manifest's size is not a broken connection but wrong content.
+                        declared = response.headers.get("Content-Length", "")
+                        whole = declared.isdigit() and received >= int(declared)
+                        self._complete_short = whole and have < entry.size
                     finally:
                         if not handle.closed:
                             handle.flush()
@@ -358,7 +374,8 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _reason(error: requests.RequestException) -> str:
-    if isinstance(error, requests.Timeout):
+    # A timeout while reading the body comes wrapped in a ConnectionError by requests.
+    if isinstance(error, requests.Timeout) or "timed out" in str(error).lower():
         return "timed out"
     if isinstance(error, requests.ConnectionError):
         return "cannot connect or the connection broke"

@@ -3,6 +3,7 @@ broken servers, and a client killed at random moments."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import random
@@ -150,11 +151,17 @@ def test_tampered_object_is_refused_and_old_content_stays(site: Site, server: Bu
     site.image("poster.png", (0, 0, 255))
     site.publish(now=NOW + timedelta(minutes=5))
     new_sha = published_files(site)["media/poster.png"]
-    server.fault(f"/objects/{new_sha}", "replace", data=b"\x89PNG evil bytes of the same length?")
+    genuine = (site.out / "objects" / new_sha).read_bytes()
+    server.fault(f"/objects/{new_sha}", "replace", data=genuine[:-4] + b"EVIL")  # same length, other bytes
     with pytest.raises(BundleError, match="does not match its sha256"):
         screen.client().sync_once()
     assert screen.files() == before
     assert screen.hidden() == []
+    server.clear_faults()
+    server.fault(f"/objects/{new_sha}", "replace", data=b"short and wrong")
+    with pytest.raises(BundleError, match=r"declared: refused"):
+        screen.client().sync_once()
+    assert screen.files() == before and screen.hidden() == []
 
 
 def test_tampered_manifest_and_wrong_key_are_refused(site: Site, screen: Screen, tmp_path: Path) -> None:
@@ -331,6 +338,7 @@ def nginx(site: Site, tmp_path: Path) -> Iterator[str]:
         port = probe.getsockname()[1]
     conf.write_text(
         f"""daemon off;
+user {getpass.getuser()};
 pid {tmp_path}/nginx.pid;
 error_log {tmp_path}/nginx-error.log;
 events {{ worker_connections 64; }}
