@@ -9,9 +9,9 @@ Other threads talk to the loop only through :meth:`Player.post`.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
+import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 MAX_SLEEP_S = 1.0  # even a static screen wakes this often, so signals and quit are prompt
 OVERLAY_REFRESH_S = 0.5
+INPUT_POLL_S = 0.05  # how often a preview window looks at the keyboard while a slide is static
 NOT_READY_RETRY_S = 0.25  # how soon to look again at a media file that is still being written
 IDLE_TRANSITION = ("cut", 0.0)  # idle has no start instant of its own to fade from
 Showing = tuple[object, ...]
@@ -121,19 +122,18 @@ class Player:
         self._retry_at: float | None = None
         self._fullscreen = fullscreen
         self._pacer = pygame.time.Clock()
-        self._wake_event = pygame.event.custom_type()
+        self._wakeup = threading.Event()
 
     # -- control from elsewhere ----------------------------------------------------------
 
     def post(self, message: Callable[[Player], None]) -> None:
         """Hand the loop a message (called on its own thread). Thread-safe."""
         self._inbox.put(message)
-        # If the display is already gone the loop is ending anyway.
-        with contextlib.suppress(pygame.error):
-            pygame.event.post(pygame.event.Event(self._wake_event))
+        self._wakeup.set()
 
     def stop(self) -> None:
         self._stop = True
+        self._wakeup.set()
 
     def reload(
         self, timetable: Timetable, problems: tuple[Problem, ...] = (), content_version: int | None = None
@@ -152,6 +152,7 @@ class Player:
     def request_screenshot(self) -> None:
         """Write the current frame to ``screenshot_path`` soon (safe from a signal handler)."""
         self.reporter.screenshot_due = True
+        self._wakeup.set()
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -416,8 +417,14 @@ class Player:
         if seconds <= 0:
             self._handle(pygame.event.get())
             return
-        event = pygame.event.wait(max(1, int(seconds * 1000)))
-        self._handle([event, *pygame.event.get()])
+        # Sleep on an Event, not pygame.event.wait(): pygame-ce polls for events every
+        # millisecond inside it (measured: ~30 ms of CPU per static second, bench/RESULTS.md).
+        # Messages, stop() and signals set the Event; a preview window checks input every 50 ms.
+        if self.interactive:
+            seconds = min(seconds, INPUT_POLL_S)
+        self._wakeup.wait(seconds)
+        self._wakeup.clear()
+        self._handle(pygame.event.get())
 
     def _drain_inbox(self) -> None:
         while True:
