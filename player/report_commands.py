@@ -26,6 +26,14 @@ def add_report_commands(commands: argparse._SubParsersAction) -> None:  # type: 
     report.add_argument("--csv", action="store_true", help="CSV instead of a table")
     report.set_defaults(command=cmd_report)
 
+    screenshot = commands.add_parser(
+        "screenshot",
+        help="ask the running player for what its screen shows now (STATE/screenshot.png)",
+        description="Sends SIGUSR1 to the player named in the status file and waits for the picture.",
+    )
+    screenshot.add_argument("--timeout", type=float, default=5.0, help="seconds to wait (default 5)")
+    screenshot.set_defaults(command=cmd_screenshot)
+
     status = commands.add_parser("status", help="what this screen is playing, since when, and what is wrong")
     status.add_argument("--json", action="store_true", help="the status file as it is")
     status.set_defaults(command=cmd_status)
@@ -99,6 +107,35 @@ def describe(status: dict[str, object]) -> list[str]:
     lines.append("problems    none" if not problems else "problems")
     lines.extend(problems)
     return lines
+
+
+def cmd_screenshot(args: argparse.Namespace, config: Config, env: Environment) -> int:
+    import os
+    import signal
+    import time
+
+    from player.errors import PlayerError
+    from player.status import read_status
+
+    try:
+        pid = read_status(config.state / "status.json").get("pid")
+    except (OSError, ValueError) as error:
+        raise UsageError(f"no status in {config.state} ({error}): is the player running with this config?") from None
+    if not isinstance(pid, int):
+        raise UsageError("the status file names no player process; is the player running?")
+    picture = config.state / "screenshot.png"
+    before = picture.stat().st_mtime_ns if picture.exists() else 0
+    try:
+        os.kill(pid, signal.SIGUSR1)
+    except OSError as error:
+        raise PlayerError(f"cannot signal the player (pid {pid}): {error.strerror}; is it running?") from None
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        if picture.exists() and picture.stat().st_mtime_ns != before:
+            print(picture, file=env.stdout)
+            return 0
+        time.sleep(0.05)
+    raise PlayerError(f"the player (pid {pid}) wrote no screenshot within {args.timeout:g} s")
 
 
 def _duration(seconds: object) -> str:

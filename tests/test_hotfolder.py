@@ -87,3 +87,10 @@ def test_replaced_image_shows_new_pixels_and_slow_copy_is_not_an_error(player: R
     log = player.log()
     half_written = [line for line in log.splitlines() if "big.png" in line and "skipped" in line and "No such file" not in line]
     assert half_written == []
+
+
+def test_signage_screenshot_asks_the_running_player(player: RunningPlayer, run_cli) -> None:  # type: ignore[no-untyped-def]
+    result = run_cli("screenshot", cwd=player.root)
+    assert result.status == 0, result.stderr
+    assert result.stdout.strip() == str(player.root / "state" / "screenshot.png")
+    assert (player.root / "state" / "screenshot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -132,6 +133,7 @@ class Reporter:
             free = None
         return {
             "screen": self.screen_id,
+            "pid": os.getpid(),  # for `signage screenshot` and operators
             "player_version": __version__,
             "started": self.started.isoformat(),
             "uptime_s": round(time.monotonic() - self._started_mono, 1),
