@@ -33,6 +33,7 @@ BENCHMARKS: tuple[tuple[str, float | None], ...] = (
     ("memory", 95),
     ("idle", 265),
     ("reload", 55),
+    ("video", 30),
     ("fleet", None),
 )
 MARGIN_S = 5.0

@@ -242,10 +242,12 @@ class Player:
         if self._playback is None:
             return None
         key, playback, start = self._playback
-        if playback.update((now - start).total_seconds()):
+        seconds = (now - start).total_seconds()
+        if playback.update(seconds):
             self.screen.refresh(key, playback.surface)
             self._dirty = True
-        return 1.0 / max(1.0, playback.fps * self.clock.speed)
+        # Sleep until the next frame is due, not a whole frame period after this one's work.
+        return playback.seconds_to_next(seconds) / self.clock.speed
 
     # -- the clock rule and the display's power -----------------------------------------
 

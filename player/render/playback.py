@@ -50,6 +50,7 @@ class Playback:
         self.fps = 25.0
         self._tagline = tagline_layer(slide, surface.get_size(), fonts)
         self._shown_index: int | None = None
+        self._shown_pts = 0.0
         self._reported = False
 
     def start(self) -> None:
@@ -63,6 +64,11 @@ class Playback:
     def dropped(self) -> int:
         return self.decoder.dropped
 
+    def seconds_to_next(self, seconds: float) -> float:
+        """Content seconds from ``seconds`` until the frame after the one shown is due."""
+        period = 1.0 / self.fps
+        return max(0.0, min(period, self._shown_pts + period - seconds % max(period, self.decoder.info.duration)))
+
     def update(self, seconds: float) -> bool:
         """Put the frame due ``seconds`` into the slide into the surface; True if it changed."""
         if self.decoder.error is not None and not self._reported:
@@ -72,6 +78,7 @@ class Playback:
         if frame is None or frame.index == self._shown_index:
             return False
         self._shown_index = frame.index
+        self._shown_pts = frame.pts
         self.surface.blit(frame_surface(frame), (0, 0))
         if self._tagline is not None:
             self.surface.blit(self._tagline, (0, 0))
