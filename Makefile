@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Debian packages the player and its tests need: fonts with CJK glyphs (and a Latin sans),
 # fontconfig to find them, nginx for the end-to-end sync test.
-DEB_PACKAGES := fonts-noto-cjk fonts-dejavu-core fontconfig nginx
+DEB_PACKAGES := fonts-noto-cjk fonts-dejavu-core fontconfig nginx shellcheck
 
 .PHONY: demo test lint unit system-deps venv sheet clean help bench soak
 

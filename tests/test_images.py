@@ -9,6 +9,9 @@ import builtins
 import io
 import os
 import struct
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
 import zlib
@@ -341,12 +344,29 @@ def test_broken_files_raise_media_error(tmp_path: Path, case: str, fit: str) -> 
     assert isinstance(info.value, OSError)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_unreadable_file(tmp_path: Path) -> None:
     src = save(Image.new("RGB", (4, 4)), tmp_path / "secret.png")
     src.chmod(0)
-    with pytest.raises(MediaError, match="permission denied"):
-        decode_image(src, (4, 4), fit="cover")
+    if os.geteuid() != 0:
+        with pytest.raises(MediaError, match="permission denied"):
+            decode_image(src, (4, 4), fit="cover")
+        return
+    # Root reads files whatever their mode: decode as "nobody" in a child process instead.
+    tmp_path.chmod(0o755)
+    for parent in tmp_path.parents:
+        if parent == Path(tempfile.gettempdir()):
+            break
+        parent.chmod(parent.stat().st_mode | 0o005)
+    script = (
+        "import sys; from pathlib import Path; from player.render.images import decode_image\n"
+        "try:\n decode_image(Path(sys.argv[1]), (4, 4), fit='cover')\n"
+        "except OSError as error:\n print(type(error).__name__, error)\n"
+    )
+    cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", script, str(src)]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[1])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("MediaError"), result.stdout
+    assert "permission denied" in result.stdout
 
 
 def test_permission_denied_is_wrapped_even_as_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
