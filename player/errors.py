@@ -90,3 +90,11 @@ class SyncError(PlayerError, OSError):
 
     Worth retrying later (with back-off); the content on disk is kept.
     """
+
+
+class StorageError(SyncError):
+    """The screen's own disk refused a write during a sync (full, read-only, quota).
+
+    The partial download is removed and the content in place is left as it was.
+    """
+

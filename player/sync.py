@@ -19,6 +19,7 @@ the only thing it shares with the player. Nothing unverified reaches them:
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -37,7 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from player.atomic import write_bytes_atomic
 from player.bundle import MAX_MANIFEST_BYTES, FileEntry, Manifest, manifest_path, sha256_file, verify
-from player.errors import BundleError, SyncError
+from player.errors import BundleError, StorageError, SyncError
 
 log = logging.getLogger(__name__)
 
@@ -158,16 +159,22 @@ class SyncClient:
         ready: dict[str, Path] = {}  # sha256 -> a verified temporary file
         needed = [entry for entry in manifest.files if not self._on_disk(entry)]
         downloaded_bytes = 0
-        for entry in needed:
-            if entry.sha256 not in ready:
-                ready[entry.sha256] = self._download(entry)
-                downloaded_bytes += entry.size
-        # Media before playlists: a playlist never lands before the files it names.
-        order = sorted(needed, key=lambda e: (not e.path.startswith("media/"), e.path))
-        uses = {sha: sum(1 for e in order if e.sha256 == sha) for sha in ready}
-        for entry in order:
-            uses[entry.sha256] -= 1
-            self._place(entry, ready[entry.sha256], last_use=uses[entry.sha256] == 0)
+        try:
+            for entry in needed:
+                if entry.sha256 not in ready:
+                    ready[entry.sha256] = self._download(entry)
+                    downloaded_bytes += entry.size
+            # Media before playlists: a playlist never lands before the files it names.
+            order = sorted(needed, key=lambda e: (not e.path.startswith("media/"), e.path))
+            uses = {sha: sum(1 for e in order if e.sha256 == sha) for sha in ready}
+            for entry in order:
+                uses[entry.sha256] -= 1
+                self._place(entry, ready[entry.sha256], last_use=uses[entry.sha256] == 0)
+        except StorageError:
+            # This version cannot be installed now: give the space back to the player.
+            for verified in ready.values():
+                verified.unlink(missing_ok=True)
+            raise
         removed = self._remove_obsolete(manifest, installed)
         files = _file_map(manifest)
         write_bytes_atomic(
@@ -258,8 +265,13 @@ class SyncClient:
                         if not handle.closed:
                             handle.flush()
                             os.fsync(handle.fileno())
+        except SyncError:
+            raise
         except requests.RequestException as error:
             raise SyncError(f"{entry.path}: {_reason(error)}; will resume from byte {have}") from None
+        except OSError as error:  # the write side: disk full, read-only, quota
+            partial.unlink(missing_ok=True)
+            raise _storage_error(entry, partial.parent, error) from None
         finally:
             self._end_progress()
         return have
@@ -271,9 +283,13 @@ class SyncClient:
             os.replace(source, target)
         else:
             temporary = target.parent / f"{PARTIAL_PREFIX}{entry.sha256}.{os.getpid()}.copy"
-            shutil.copyfile(source, temporary)
-            with temporary.open("rb") as handle:
-                os.fsync(handle.fileno())
+            try:
+                shutil.copyfile(source, temporary)
+                with temporary.open("rb") as handle:
+                    os.fsync(handle.fileno())
+            except OSError as error:
+                temporary.unlink(missing_ok=True)
+                raise _storage_error(entry, target.parent, error) from None
             os.replace(temporary, target)
         _fsync_folder(target.parent)
 
@@ -371,6 +387,15 @@ def _read_json(path: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _storage_error(entry: FileEntry, folder: Path, error: OSError) -> StorageError:
+    why = error.strerror or str(error)
+    hint = "free some space" if error.errno in (errno.ENOSPC, errno.EDQUOT) else "check the folder"
+    return StorageError(
+        f"{entry.path}: cannot write to {folder}: {why}; the download was removed and the content "
+        f"on screen is unchanged ({hint}, the next sync tries again)"
+    )
 
 
 def _reason(error: requests.RequestException) -> str:
