@@ -250,6 +250,25 @@ def test_late_frames_are_counted_as_dropped(clips: dict[str, Path], decoder: Cal
     assert dec.dropped == 23  # frames 1..23: decoded, never shown
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("at", [0.5, 1.5, 5.3])
+def test_joining_mid_video_skips_without_counting_drops(clips: dict[str, Path], kind: str, at: float) -> None:
+    """A player started (or reloaded) in the middle of a video slide shows the frame due then, and
+    the frames before it, never meant to be seen, are not dropped frames."""
+    dec = VideoDecoder(clips[kind], SIZE)
+    dec.start(at)
+    try:
+        frame = dec.frame_at(at, WAIT)
+        due = math.floor(at * FPS) % FRAMES
+        assert frame is not None and (frame.index, frame.lap, shows(frame)) == (due, int(at // 2), due)
+        assert dec.dropped == 0
+        later = dec.frame_at(at + 0.1, WAIT)
+        assert later is not None and shows(later) == (due + math.floor(0.1 * FPS)) % FRAMES
+        assert dec.dropped == 1  # the one frame between at and at + 0.1 that was skipped over
+    finally:
+        dec.close()
+
+
 def test_frame_at_never_blocks_and_returns_none_before_the_first_frame(clips: dict[str, Path]) -> None:
     dec = VideoDecoder(clips["mp4"], SIZE)
     assert dec.frame_at(0.0) is None  # not started: nothing decoded, and no waiting

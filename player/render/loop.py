@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+PRESTARTED_LATE_S = 0.25  # a video decoding ahead is used only if its turn began less than this ago
 MAX_SLEEP_S = 1.0  # even a static screen wakes this often, so signals and quit are prompt
 OVERLAY_REFRESH_S = 0.5
 INPUT_POLL_S = 0.05  # how often a preview window looks at the keyboard while a slide is static
@@ -110,6 +111,7 @@ class Player:
         self._screen_on = True
         self.video_decoder = video_decoder
         self._playback: tuple[SlideKey, Playback, datetime] | None = None  # a video on screen
+        self._next_video: tuple[SlideKey, Playback] | None = None  # the upcoming video, decoding ahead
         self.dropped_frames = 0
         self._fallback: tuple[Timetable, Timetable] | None = None  # (for timetable, fallback)
         self._inbox: queue.SimpleQueue[Callable[[Player], None]] = queue.SimpleQueue()
@@ -171,6 +173,7 @@ class Player:
         finally:
             self.reporter.slide_ended(self.clock.now())
             self._stop_video()
+            self._drop_next_video()
 
     def step(self) -> float:
         """One turn: update, draw if needed; returns how long (real seconds) it may sleep."""
@@ -220,9 +223,16 @@ class Player:
         (the cached original stays the first frame for the next showing)."""
         from player.render.playback import Playback  # PyAV is an optional extra
 
+        at = (self.clock.now() - start).total_seconds()
+        ready, self._next_video = self._next_video, None
+        if ready is not None and ready[0] == key and at < PRESTARTED_LATE_S:
+            self._playback = (key, ready[1], start)
+            return ready[1].surface
+        if ready is not None:
+            ready[1].close()
         playback = Playback(slide, self.painter.media, first.copy(), self.painter.fonts, self.video_decoder)
         try:
-            playback.start()
+            playback.start(at)
         except MediaError as error:
             log.warning("video %s not played: %s", slide.id, error)
             self.reporter.last_error = f"video {slide.id}: {error}"
@@ -236,6 +246,26 @@ class Player:
             self.dropped_frames += playback.dropped
             playback.close()
             self._playback = None
+
+    def _start_next_video(self, slide: Slide, key: SlideKey, first: pygame.Surface) -> None:
+        """Start decoding the upcoming video slide now, so its first frames are ready on its turn."""
+        from player.render.playback import Playback
+
+        if self._next_video is not None and self._next_video[0] == key:
+            return
+        self._drop_next_video()
+        playback = Playback(slide, self.painter.media, first.copy(), self.painter.fonts, self.video_decoder)
+        try:
+            playback.start()
+        except MediaError:
+            playback.close()
+            return  # said when its turn comes
+        self._next_video = (key, playback)
+
+    def _drop_next_video(self) -> None:
+        if self._next_video is not None:
+            self._next_video[1].close()
+            self._next_video = None
 
     def _update_video(self, now: datetime) -> float | None:
         """Show the frame due now; returns how soon the next one is due (None: no video)."""
@@ -372,8 +402,12 @@ class Player:
             try:
                 key, surface = self.painter.prepare(upcoming.slide)
                 keep[key] = surface
+                if upcoming.slide is not None and upcoming.slide.kind == "video":
+                    self._start_next_video(upcoming.slide, key, surface)
             except MediaError:
                 pass  # said when its turn comes
+        if self._next_video is not None and self._next_video[0] not in keep:
+            self._drop_next_video()  # the schedule moved on: it will not be next after all
         self._pinned = keep
         self.screen.keep_only(keep)
 

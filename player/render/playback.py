@@ -53,8 +53,9 @@ class Playback:
         self._shown_pts = 0.0
         self._reported = False
 
-    def start(self) -> None:
-        self.decoder.start()
+    def start(self, at: float = 0.0) -> None:
+        """Start decoding (``at`` seconds in: see :meth:`VideoDecoder.start`). Raises MediaError."""
+        self.decoder.start(at)
         self.fps = self.decoder.info.fps or 25.0
 
     def close(self) -> None:

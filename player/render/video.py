@@ -44,6 +44,7 @@ HARDWARE_DECODERS = MappingProxyType({"h264": "h264_v4l2m2m"})
 _TRIAL_PACKETS = 64  # a hardware decoder that has shown no picture after this many is not working
 _WAIT_S = 0.5  # blocked waits re-check the stop flag this often (close() also wakes them at once)
 _JOIN_S = 5.0
+_SEEK_AFTER_S = 1.0  # joining a video further in than this seeks instead of decoding from the top
 
 
 @dataclass(frozen=True)
@@ -431,6 +432,7 @@ class VideoDecoder:
         # without the lock; a stale value only converts a frame that will be dropped anyway.
         self._wanted = -math.inf
         self._dropped = 0
+        self._join_at = 0.0  # playback time the screen joined at (see start)
         self._error: MediaError | None = None
         self._done = False
         self._closed = False
@@ -473,8 +475,12 @@ class VideoDecoder:
         with self._cond:
             return self._done
 
-    def start(self) -> None:
+    def start(self, at: float = 0.0) -> None:
         """Open the file (reading it through once if it declares no length) and start decoding. Safe to call twice.
+
+        ``at`` joins playback that far in (a player started, or content reloaded, in the
+        middle of a video slide): the decoder seeks there, and frames before it are skipped,
+        not counted as dropped.
 
         Raises:
             MediaError: the file cannot be opened (see :func:`probe`).
@@ -483,6 +489,8 @@ class VideoDecoder:
             raise RuntimeError("a closed VideoDecoder cannot start again; make a new one")
         if self._thread is not None:
             return
+        self._join_at = max(0.0, at)
+        self._wanted = self._join_at if at > 0 else -math.inf
         container, stream = _open(self.path)
         try:
             self._info = _info(self.path, container, stream)
@@ -567,14 +575,17 @@ class VideoDecoder:
         duration, fps = self.info.duration, self.info.fps
         ctx = self._pick_decoder(container, stream)
         pending: _Decoded | None = None
-        lap, pts = 0, 0.0
+        lap, index = self._seek_to_join(container, stream, ctx)
+        pts = 0.0
         try:
             while not self._stop.is_set():
-                index, pts = 0, 0.0
+                pts = 0.0
                 for frame in _one_pass(container, stream, ctx):
                     if self._stop.is_set():
                         return
                     pts = _seconds(frame, stream, index / fps)
+                    if index < 0:  # the first frame after a seek: number it by its time
+                        index = round(pts * fps)
                     if self.loop and pts >= duration:
                         continue  # past the declared length: it would overlap the next lap
                     item = _Decoded(index, lap, pts, lap * duration + pts, frame)
@@ -582,7 +593,7 @@ class VideoDecoder:
                     if pending is not None:
                         self._deliver(pending, stream, superseded=item.due <= self._wanted)
                     pending = item
-                if index == 0:
+                if index <= 0:
                     raise MediaError(f"{self.path}: no frames decoded; re-encode it")
                 if lap == 0 and pts < duration - 0.5 - 2 / fps:
                     # FFmpeg reads a file cut between packets as a clean, short end: only the length tells.
@@ -592,6 +603,7 @@ class VideoDecoder:
                     log.warning("%s (a longer audio track?)", short)
                 if not self.loop:
                     break
+                index = 0
                 # Far behind (a one-frame "video" an hour in): skip laps whose frames would all be dropped.
                 lap = max(lap + 1, math.floor(self._wanted / duration) - 1 if self._wanted > 0 else 0)
                 container.seek(_origin(stream), stream=stream)
@@ -601,11 +613,26 @@ class VideoDecoder:
         if pending is not None and not self._stop.is_set():
             self._deliver(pending, stream, superseded=False)  # the last frame decoded: it holds
 
+    def _seek_to_join(self, container: InputContainer, stream: VideoStream, ctx: VideoCodecContext) -> tuple[int, int]:
+        """Position the file for joining at ``start(at)``; returns (lap, first frame's index: -1 after a seek)."""
+        duration = self.info.duration
+        if self._join_at <= 0:
+            return 0, 0
+        lap = math.floor(self._join_at / duration) if self.loop else 0
+        offset = self._join_at - lap * duration if self.loop else min(self._join_at, duration)
+        if offset < _SEEK_AFTER_S or not stream.time_base:
+            return lap, 0  # decoding from the top is as quick as a seek
+        # Lands on the key frame at or before the offset; the frames from there to it are skipped.
+        container.seek(_origin(stream) + int(offset / stream.time_base), stream=stream, backward=True)
+        ctx.flush_buffers()
+        return lap, -1
+
     def _deliver(self, item: _Decoded, stream: VideoStream, *, superseded: bool) -> None:
         """Convert and queue a frame, waiting while the queue is full; a superseded one is dropped unconverted."""
         if superseded:
-            with self._cond:
-                self._dropped += 1
+            if item.due >= self._join_at:  # frames before the join were never meant to show
+                with self._cond:
+                    self._dropped += 1
             return
         frame = Frame(item.index, item.pts, self.size, self._fitting(item.frame, stream), item.lap)
         with self._cond:
