@@ -32,12 +32,12 @@ system-deps:
 	@./scripts/ensure-debs.sh $(DEB_PACKAGES)
 
 test: system-deps $(STAMP)
-	$(PY) -m ruff check player tests
+	$(PY) -m ruff check player tests bench
 	$(PY) -m mypy player
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(PY) -m ruff check player tests
+	$(PY) -m ruff check player tests bench
 	$(PY) -m mypy player
 
 soak: system-deps $(STAMP)

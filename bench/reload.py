@@ -72,8 +72,9 @@ def latency(drops: int = 50) -> list[float]:
             times = []
             for n in range(drops):
                 name = f"drop-{n}"
-                text = f"name: {name}\npriority: {n + 1}\nslides:\n  - {{text: Drop {n}, duration: 60, transition: cut}}\n"
-                start = time.perf_counter()
+                text = (
+                    f"name: {name}\npriority: {n + 1}\nslides:\n  - {{text: Drop {n}, duration: 60, transition: cut}}\n"
+                )
                 drop(root / "playlists", f"{name}.yaml", text)
                 times.append(wait_status(root, lambda s, name=name: s.get("playlist") == name, 10))
             return times
@@ -88,14 +89,17 @@ def leaks(reloads: int = 1000) -> dict[str, float]:
         process = start_player(root, debounce=0.02)
         info = psutil.Process(process.pid)
         try:
-            drop(root / "playlists", "loop.yaml", "name: loop\npriority: 5\nslides:\n  - {text: warm-up, duration: 60}\n")
+            drop(
+                root / "playlists", "loop.yaml", "name: loop\npriority: 5\nslides:\n  - {text: warm-up, duration: 60}\n"
+            )
             wait_status(root, lambda s: s.get("playlist") == "loop", 10)
             time.sleep(1)
             before = (info.num_threads(), info.memory_info().rss)
             halfway = before[1]
             for n in range(reloads):
                 slide_id = f"s{n}"
-                text = f"name: loop\npriority: 5\nslides:\n  - {{text: Reload {n}, id: {slide_id}, duration: 60, transition: cut}}\n"
+                slide = f"{{text: Reload {n}, id: {slide_id}, duration: 60, transition: cut}}"
+                text = f"name: loop\npriority: 5\nslides:\n  - {slide}\n"
                 drop(root / "playlists", "loop.yaml", text)
                 wait_status(root, lambda s, slide_id=slide_id: s.get("slide_id") == slide_id, 10)
                 if n + 1 == reloads // 2:
@@ -140,7 +144,8 @@ def main() -> int:
         f"| p95 < 500 ms | {ok_latency} |"
     )
     print(
-        f"| Reload leaks ({result['reloads']} reloads) | threads {result['threads_before']} → {result['threads_after']}, "
+        f"| Reload leaks ({result['reloads']} reloads) | "
+        f"threads {result['threads_before']} → {result['threads_after']}, "
         f"RSS {result['rss_before_mb']:.1f} → {result['rss_halfway_mb']:.1f} (500) → {result['rss_after_mb']:.1f} MB "
         f"({growth * 100:+.1f}%; {second_half * 100:+.1f}% over the second 500) "
         f"| no thread growth, RSS < +10% | {ok_leak} |"

@@ -49,7 +49,7 @@ class Playback:
         )
         self.fps = 25.0
         self._tagline = tagline_layer(slide, surface.get_size(), fonts)
-        self._shown_index: int | None = None
+        self._shown_index: int | None = 0  # the surface starts as the prepared first frame
         self._shown_pts = 0.0
         self._reported = False
 
