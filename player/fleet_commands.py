@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from player.errors import UsageError
+from player.errors import BundleError, UsageError
 
 if TYPE_CHECKING:
     from player.cli import Environment
@@ -108,9 +108,14 @@ def cmd_sync(args: argparse.Namespace, config: Config, env: Environment) -> int:
         channel = channel_name(args.channel or config.sync.channel)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    try:
+        key = load_public_key(pubkey if pubkey.is_absolute() else env.cwd / pubkey)
+    except BundleError as error:
+        # A setup mistake, not a passing fault: exit 2, which systemd does not restart in a loop.
+        raise UsageError(f"{error}; check --pubkey or sync.pubkey") from None
     settings = SyncSettings(
         url=url,
-        pubkey=load_public_key(pubkey if pubkey.is_absolute() else env.cwd / pubkey),
+        pubkey=key,
         channel=channel,
         token=env.environ.get("SIGNAGE_TOKEN") or config.sync.token,
         interval=args.interval or config.sync.interval,

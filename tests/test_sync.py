@@ -384,3 +384,14 @@ def test_end_to_end_through_nginx(site: Site, nginx: str, tmp_path: Path) -> Non
     site.publish(now=NOW + timedelta(minutes=1))
     assert screen.client().sync_once().downloaded == 1
     assert screen.files() == published_files(site)
+
+
+@pytest.mark.parametrize("content", [None, b"not a key", b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"])
+def test_a_missing_or_broken_public_key_is_a_setup_error(run_cli, tmp_path: Path, content: bytes | None) -> None:  # type: ignore[no-untyped-def]
+    """Exit 2, which the systemd unit does not restart in a loop (RestartPreventExitStatus=2)."""
+    key = tmp_path / "publisher.pub"
+    if content is not None:
+        key.write_bytes(content)
+    result = run_cli("sync", "--once", "--url", "http://127.0.0.1:9", "--pubkey", str(key))
+    assert result.status == 2, result.stderr
+    assert "publisher.pub" in result.stderr and "check --pubkey" in result.stderr
