@@ -102,6 +102,7 @@ class SyncClient:
         installed = self._installed()
         data, validators = self._fetch_manifest()
         if data is None:
+            self._check_still_valid()
             return SyncOutcome(installed.get("version"), not_modified=True)
         manifest = verify(data, self.settings.pubkey)
         self._check(manifest, installed)
@@ -123,6 +124,18 @@ class SyncClient:
             raise BundleError(f"manifest version {current} was installed with different files: refused")
         if manifest.expires <= self._now():
             raise BundleError(f"manifest version {manifest.version} expired at {manifest.expires.isoformat()}")
+
+    def _check_still_valid(self) -> None:
+        """An unchanged manifest (304) can still expire: say so, as for a new one (the content stays)."""
+        try:
+            kept = verify((self.state / "manifest.json").read_bytes(), self.settings.pubkey)
+        except (OSError, BundleError):
+            return  # nothing kept to check (an old state folder): the next 200 is checked in full
+        if kept.expires <= self._now():
+            raise BundleError(
+                f"manifest version {kept.version} expired at {kept.expires.isoformat()} and the server still "
+                "serves it: the publisher must publish again (signage publish renews it)"
+            )
 
     def _fetch_manifest(self) -> tuple[bytes | None, dict[str, str]]:
         url = f"{self.settings.url.rstrip('/')}/{manifest_path(self.settings.channel)}"

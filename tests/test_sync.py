@@ -198,6 +198,18 @@ def test_expired_manifest_is_refused(site: Site, screen: Screen) -> None:
     assert screen.files() == {}
 
 
+def test_an_unchanged_manifest_that_expires_is_reported_and_the_content_stays(
+    site: Site, server: BundleServer, screen: Screen
+) -> None:
+    screen.client().sync_once()
+    before = screen.files()
+    server.clear()
+    with pytest.raises(BundleError, match=r"expired .* the publisher must publish again"):
+        screen.client(now=NOW + timedelta(days=8)).sync_once()
+    assert [r.status for r in server.requests] == [304]  # still one cheap request
+    assert screen.files() == before
+
+
 @pytest.mark.parametrize(
     "path",
     ["media/../../etc/cron.d/evil", "/etc/passwd", "playlists/../media/x.yaml", "config/player.yaml", "media/.hidden", "playlists/sub/x.yaml", "media\\x.png"],
