@@ -114,7 +114,9 @@ class SyncClient:
     def _check(self, manifest: Manifest, installed: dict[str, Any]) -> None:
         if manifest.channel != self.settings.channel:
             raise BundleError(f"manifest is for channel {manifest.channel!r}, not {self.settings.channel!r}")
-        current = installed.get("version")
+        # Versions count per channel: a screen moved to another channel takes that channel's newest.
+        same_channel = installed.get("channel", manifest.channel) == manifest.channel
+        current = installed.get("version") if same_channel else None
         if current is not None and manifest.version < current:
             raise BundleError(
                 f"manifest version {manifest.version} is older than the installed {current}: refused as a rollback"

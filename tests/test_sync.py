@@ -297,6 +297,21 @@ def test_channels_get_their_own_content(site: Site, server: BundleServer, tmp_pa
     assert (lobby.playlists / "shop.yaml").read_text().count("image:") == 1
 
 
+def test_moving_a_screen_to_another_channel_is_not_a_rollback(site: Site, server: BundleServer, tmp_path: Path) -> None:
+    for minutes in range(1, 4):  # the default channel reaches version 4
+        site.image("poster.png", (minutes * 60, 0, 0))
+        site.publish(now=NOW + timedelta(minutes=minutes))
+    screen = Screen(tmp_path / "screen", site, server.url)
+    assert screen.client().sync_once().version == 4
+    (site.playlists / "shop.yaml").write_text("name: shop\nslides:\n  - {image: poster.png}\n")
+    site.publish(channel="lobby")  # version 1 of its own channel
+    moved = Screen(tmp_path / "screen", site, server.url, channel="lobby")
+    assert moved.client().sync_once().version == 1
+    assert (moved.playlists / "shop.yaml").read_text().count("image:") == 1
+    installed = json.loads((moved.state / "sync" / "installed.json").read_text())
+    assert (installed["channel"], installed["version"]) == ("lobby", 1)
+
+
 def _sync_process(screen: Screen, site: Site, url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
