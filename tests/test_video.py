@@ -60,8 +60,9 @@ def near(a: RGB, b: RGB, tol: int = 8) -> bool:
 
 
 def px(frame: Frame, x: int, y: int) -> RGB:
-    i = (y * frame.size[0] + x) * 3
-    r, g, b = frame.data[i : i + 3]
+    i = (y * frame.size[0] + x) * 4
+    b, g, r, a = frame.data[i : i + 4]  # BGRA, opaque
+    assert a == 255
     return (r, g, b)
 
 
@@ -196,7 +197,7 @@ def test_frame_at_gives_the_frame_due(clips: dict[str, Path], kind: str, decoder
         assert frame is not None
         assert (frame.index, frame.lap, shows(frame)) == (math.floor(t * FPS), 0, math.floor(t * FPS)), t
         assert frame.pts == pytest.approx(frame.index / FPS, abs=0.002)
-        assert frame.size == SIZE and len(frame.data) == SIZE[0] * SIZE[1] * 3
+        assert frame.size == SIZE and len(frame.data) == SIZE[0] * SIZE[1] * 4
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -353,7 +354,7 @@ def test_a_named_decoder_that_works_is_used(
 def test_fit_sizes_and_letterbox_bars(clips: dict[str, Path]) -> None:
     for fit in ("cover", "contain", "stretch"):
         frame = frame_at_time(clips["mp4"], 0.5, (100, 100), fit=fit, background=(*BG, 255))
-        assert frame.size == (100, 100) and len(frame.data) == 100 * 100 * 3
+        assert frame.size == (100, 100) and len(frame.data) == 100 * 100 * 4
         assert number(px(frame, 50, 50)) == 12
         # 160x90 in 100x100: 100x56 with 22 rows of background above and below.
         bars = fit == "contain"

@@ -181,3 +181,17 @@ def test_a_truncated_video_is_skipped_and_the_stills_keep_playing(
     assert all(near(rgb[:3], RED, 12) or near(rgb[:3], GREEN, 12) for rgb in seen), "no black frame"  # type: ignore[arg-type]
     skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage() and "clip" in r.getMessage()]
     assert len(skipped) == 1, skipped
+
+
+@pytest.mark.parametrize("depth", [32, 24])
+def test_a_bgra_frame_lands_in_the_slide_surface_with_its_colours(depth: int) -> None:
+    """The fast path (one copy into a 32-bit surface) and the fallback (a converting blit) agree."""
+    from player.render.playback import copy_into
+    from player.render.video import Frame as VideoFrame
+
+    size = (3, 2)
+    pixels = [(200, 40, 10), (10, 200, 40), (40, 10, 200), (0, 0, 0), (255, 255, 255), (90, 120, 150)]
+    frame = VideoFrame(0, 0.0, size, b"".join(bytes((b, g, r, 255)) for r, g, b in pixels))
+    surface = pygame.Surface(size, depth=depth)
+    copy_into(surface, frame)
+    assert [tuple(surface.get_at((i % 3, i // 3)))[:3] for i in range(6)] == pixels

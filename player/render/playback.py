@@ -20,7 +20,24 @@ log = logging.getLogger(__name__)
 
 
 def frame_surface(frame: Frame) -> pygame.Surface:
-    return pygame.image.frombytes(frame.data, frame.size, "RGB")
+    """A new opaque 32-bit surface holding ``frame`` (for a still of the video)."""
+    return pygame.image.frombytes(frame.data, frame.size, "BGRA").convert(32, 0)
+
+
+def copy_into(surface: pygame.Surface, frame: Frame) -> None:
+    """Put ``frame`` into ``surface``: one memory copy when the surface is 32-bit BGRA(X) without
+    row padding (the usual case), else a converting blit."""
+    width = frame.size[0]
+    if (
+        surface.get_size() == frame.size
+        and surface.get_bytesize() == 4
+        and surface.get_pitch() == width * 4
+        and surface.get_masks()[:3] == (0xFF0000, 0xFF00, 0xFF)
+        and pygame.get_sdl_byteorder() == pygame.LIL_ENDIAN
+    ):
+        surface.get_buffer().write(frame.data)
+    else:
+        surface.blit(frame_surface(frame), (0, 0))
 
 
 def tagline_layer(slide: Slide, size: tuple[int, int], fonts: FontChain) -> pygame.Surface | None:
@@ -80,7 +97,7 @@ class Playback:
             return False
         self._shown_index = frame.index
         self._shown_pts = frame.pts
-        self.surface.blit(frame_surface(frame), (0, 0))
+        copy_into(self.surface, frame)
         if self._tagline is not None:
             self.surface.blit(self._tagline, (0, 0))
         return True

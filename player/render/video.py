@@ -44,6 +44,7 @@ HARDWARE_DECODERS = MappingProxyType({"h264": "h264_v4l2m2m"})
 _TRIAL_PACKETS = 64  # a hardware decoder that has shown no picture after this many is not working
 _WAIT_S = 0.5  # blocked waits re-check the stop flag this often (close() also wakes them at once)
 _JOIN_S = 5.0
+BYTES_PER_PIXEL = 4  # frames are BGRA
 _SEEK_AFTER_S = 1.0  # joining a video further in than this seeks instead of decoding from the top
 
 
@@ -59,7 +60,11 @@ class VideoInfo:
 
 @dataclass(frozen=True)
 class Frame:
-    """One decoded picture, fitted to the frame: RGB, 3 bytes a pixel, row-major, no padding."""
+    """One decoded picture, fitted to the frame: BGRA, 4 bytes a pixel (alpha 255), row-major, no padding.
+
+    BGRA is the byte order of SDL's native 32-bit surfaces and textures on little-endian
+    machines, so the render loop copies a frame into the screen's texture without converting it.
+    """
 
     index: int  # frame number in the file, 0-based (restarts when the file loops)
     pts: float  # seconds from the start of the file
@@ -68,8 +73,8 @@ class Frame:
     lap: int = 0  # how many times the file had looped before this frame
 
     def __post_init__(self) -> None:
-        if len(self.data) != self.size[0] * self.size[1] * 3:
-            raise ValueError(f"Frame of {self.size} needs {self.size[0] * self.size[1] * 3} bytes")
+        if len(self.data) != self.size[0] * self.size[1] * BYTES_PER_PIXEL:
+            raise ValueError(f"Frame of {self.size} needs {self.size[0] * self.size[1] * BYTES_PER_PIXEL} bytes")
 
 
 def av_available() -> bool:
@@ -220,14 +225,15 @@ class _Fitter:
     bottom: bytes = field(repr=False)
 
     def __call__(self, frame: VideoFrame, reformatter: VideoReformatter) -> bytes:
-        rgb = reformatter.reformat(frame, width=self.scaled[0], height=self.scaled[1], format="rgb24")
-        plane = rgb.planes[0]
-        pitch, view = plane.line_size, memoryview(plane)  # rows may be padded past width*3
+        bgra = reformatter.reformat(frame, width=self.scaled[0], height=self.scaled[1], format="bgra")
+        plane = bgra.planes[0]
+        pitch, view = plane.line_size, memoryview(plane)  # rows may be padded past width*4
         (fw, fh), (sw, sh), (cx, cy) = self.size, self.scaled, self.crop
         w, h = min(sw, fw), min(sh, fh)
-        if (w, h) == (fw, fh) and w * 3 == pitch:
+        n = BYTES_PER_PIXEL
+        if (w, h) == (fw, fh) and w * n == pitch:
             return view[cy * pitch : (cy + h) * pitch].tobytes()  # whole unpadded rows: one copy
-        rows = (view[y * pitch + cx * 3 : y * pitch + (cx + w) * 3] for y in range(cy, cy + h))
+        rows = (view[y * pitch + cx * n : y * pitch + (cx + w) * n] for y in range(cy, cy + h))
         if (w, h) == (fw, fh):
             return b"".join(rows)
         parts: list[bytes | memoryview] = [self.top]
@@ -256,7 +262,8 @@ def _fitter(src: tuple[float, float], size: Size, fit: str, focus: Focus, backgr
             min(max(round(focus[0] * scaled[0] - fw / 2), 0), scaled[0] - fw),
             min(max(round(focus[1] * scaled[1] - fh / 2), 0), scaled[1] - fh),
         )
-    pixel = bytes(background[:3])  # alpha ignored: frames are opaque
+    red, green, blue = background[:3]
+    pixel = bytes((blue, green, red, 255))  # alpha ignored: frames are opaque
     right = fw - offset[0] - scaled[0] if fit == "contain" else 0
     bottom = fh - offset[1] - scaled[1] if fit == "contain" else 0
     return _Fitter(
