@@ -66,7 +66,7 @@ class ProofLog:
     def __init__(self, folder: Path, keep_days: int = 90) -> None:
         self.folder = folder
         self.keep_days = keep_days
-        self._hashes: dict[tuple[str, int, int], str] = {}
+        self._hashes: dict[str, tuple[tuple[int, int], str]] = {}  # path -> ((mtime, size), sha256)
         self._pruned: date | None = None
         self._failing = False  # said once until writing works again
 
@@ -100,13 +100,15 @@ class ProofLog:
             info = path.stat()
         except OSError:
             return None
-        key = (str(path), info.st_mtime_ns, info.st_size)
-        if key not in self._hashes:
+        # One entry per file, its latest version: a file replaced hourly for years must not grow this.
+        stamp = (info.st_mtime_ns, info.st_size)
+        cached = self._hashes.get(str(path))
+        if cached is None or cached[0] != stamp:
             try:
-                self._hashes[key] = sha256_file(path)[0]
+                cached = self._hashes[str(path)] = (stamp, sha256_file(path)[0])
             except OSError:
                 return None
-        return self._hashes[key]
+        return cached[1]
 
     def _prune(self, today: date) -> None:
         oldest = today - timedelta(days=self.keep_days)

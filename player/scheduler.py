@@ -31,6 +31,7 @@ from player.values import midnight
 
 US = 1_000_000
 HORIZON_DAYS = 8  # windows are at most 24 h and days repeat weekly: 8 days sees every change
+WINDOW_CACHE_DAYS = 1024  # (schedule, day) entries kept before the cache starts afresh
 MAX_MIX_PICKS = 100_000  # a longer shared cycle is truncated and repeats (documented)
 DEFAULT_UNKNOWN_DURATION = 10.0  # a video whose length is not known yet
 
@@ -210,6 +211,8 @@ class Timetable:
     def _windows_for_day(self, schedule: Schedule, day: date) -> tuple[tuple[datetime, datetime], ...]:
         key = (schedule, day)
         if key not in self._windows:
+            if len(self._windows) >= WINDOW_CACHE_DAYS:
+                self._windows.clear()  # a screen that plays for years: days gone by are not needed again
             self._windows[key] = windows_for_day(schedule, day)
         return self._windows[key]
 

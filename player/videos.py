@@ -52,7 +52,7 @@ class DurationCache:
         self.media = media
         self.cache_file = cache_file
         self._by_hash: dict[str, float] = self._load()
-        self._hash_of: dict[tuple[str, int, int], str] = {}
+        self._hash_of: dict[str, tuple[tuple[int, int], str]] = {}  # path -> ((mtime, size), sha256)
         self.problems: dict[str, str] = {}  # path -> why it could not be probed
 
     def lengths(self, paths: Iterable[str]) -> dict[str, float]:
@@ -65,10 +65,11 @@ class DurationCache:
             file = self.media / path
             try:
                 info = file.stat()
-                key = (path, info.st_mtime_ns, info.st_size)
-                if key not in self._hash_of:
-                    self._hash_of[key] = sha256_file(file)[0]
-                digest = self._hash_of[key]
+                stamp = (info.st_mtime_ns, info.st_size)
+                cached = self._hash_of.get(path)
+                if cached is None or cached[0] != stamp:  # one entry per file, its latest version
+                    cached = self._hash_of[path] = (stamp, sha256_file(file)[0])
+                digest = cached[1]
                 if digest not in self._by_hash:
                     self._by_hash[digest] = probe(file).duration
                     changed = True

@@ -13,6 +13,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+REPORTS_KEPT = 100
 PRESTARTED_LATE_S = 0.25  # a video decoding ahead is used only if its turn began less than this ago
 MAX_SLEEP_S = 1.0  # even a static screen wakes this often, so signals and quit are prompt
 OVERLAY_REFRESH_S = 0.5
@@ -91,7 +93,8 @@ class Player:
         self.on_present = on_present
         self.interactive = interactive
         self.timer = FrameTimer()
-        self.reports: list[TransitionReport] = []
+        # The latest transitions' timings (read by the overlay and benchmarks): bounded, a week of changes is not.
+        self.reports: deque[TransitionReport] = deque(maxlen=REPORTS_KEPT)
         self.decision: Decision | None = None
         self.frames_presented = 0
         self.overlay_visible = False
