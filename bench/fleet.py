@@ -54,8 +54,9 @@ import psutil
 import requests
 from common import Row
 
-from player.bundle import load_public_key, manifest_path, sha256_file
+from player.bundle import load_public_key, manifest_path
 from player.errors import BundleError, SyncError
+from player.hashing import sha256_file
 from player.sync import SyncClient, SyncSettings
 
 CHANNEL = "default"

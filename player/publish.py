@@ -18,9 +18,10 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from player.atomic import write_bytes_atomic
-from player.bundle import FileEntry, Manifest, manifest_path, parse_payload, sha256_file, sign
+from player.bundle import FileEntry, Manifest, manifest_path, parse_payload, sign
 from player.content import load_folder, missing_media, playlist_files
 from player.errors import BundleError, ContentError
+from player.hashing import sha256_file
 
 log = logging.getLogger(__name__)
 

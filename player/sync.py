@@ -37,8 +37,9 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from player.atomic import write_bytes_atomic
-from player.bundle import MAX_MANIFEST_BYTES, FileEntry, Manifest, manifest_path, sha256_file, verify
+from player.bundle import MAX_MANIFEST_BYTES, FileEntry, Manifest, manifest_path, verify
 from player.errors import BundleError, StorageError, SyncError
+from player.hashing import sha256_file
 
 log = logging.getLogger(__name__)
 

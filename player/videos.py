@@ -14,8 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from player.atomic import write_bytes_atomic
-from player.bundle import sha256_file
 from player.errors import MediaError
+from player.hashing import sha256_file
 from player.model import Playlist
 
 log = logging.getLogger(__name__)

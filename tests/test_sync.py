@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from player.bundle import FileEntry, Manifest, generate_keys, load_private_key, load_public_key, sha256_file, sign
+from player.bundle import FileEntry, Manifest, generate_keys, load_private_key, load_public_key, sign
 from player.errors import BundleError, SyncError
+from player.hashing import sha256_file
 from player.publish import collect, publish
 from player.sync import SyncClient, SyncSettings
 from tests.httpserver import BundleServer

@@ -18,8 +18,8 @@ import pygame
 import pytest
 from PIL import Image
 
-from player.bundle import sha256_file
 from player.clock import ScaledClock
+from player.hashing import sha256_file
 from player.loader import load_playlists
 from player.render.frame import Frame
 from player.render.loop import Player

@@ -213,11 +213,13 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
 
 def _uplinks(config: Config, env: Environment, status_path: Path, screen_id: str) -> list[Heartbeat | ProofUploader]:
     """Heartbeat and proof-of-play upload threads, for the URLs that are configured."""
+    reporting = config.reporting
+    if not (reporting.heartbeat_url or reporting.proof_url):
+        return []  # nothing to send: not even `requests` is loaded
     import requests
 
     from player.uplink import Heartbeat, ProofUploader
 
-    reporting = config.reporting
     token = env.environ.get("SIGNAGE_TOKEN") or config.sync.token
     threads: list[Heartbeat | ProofUploader] = []
     if reporting.heartbeat_url:
