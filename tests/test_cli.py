@@ -107,3 +107,43 @@ def test_console_script_and_module_run() -> None:
     ).stdout
     for command in ("validate", "schedule"):
         assert command in help_text
+
+
+def test_playing_loads_neither_cryptography_nor_requests(tmp_path: Path) -> None:
+    """A screen without uplinks never signs nor fetches: those libraries stay out of its memory (~18 MB)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "player",
+            "--state",
+            str(tmp_path),
+            "run",
+            "--windowed",
+            "--size",
+            "320x180",
+            "--at",
+            "2018-02-10T09:00:00",
+            "--duration",
+            "1",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    imported = {
+        line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")
+    }
+    assert "pygame" in imported and "player.render.loop" in imported  # the check sees what was loaded
+    assert not {name for name in imported if name.split(".")[0] in ("cryptography", "requests")}
