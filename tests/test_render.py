@@ -120,7 +120,9 @@ def test_mid_fade_is_the_blend_of_both_slides(tmp_path: Path, fonts: FontChain) 
 
 
 def test_korean_text_draws_glyphs_in_the_text_colour(tmp_path: Path, fonts: FontChain) -> None:
-    result = load_playlists({"p.yaml": "slides:\n  - {text: 작은 것의 위대함을 위하여, color: '#ffcc00', background: '#000000'}\n"})
+    result = load_playlists(
+        {"p.yaml": "slides:\n  - {text: 작은 것의 위대함을 위하여, color: '#ffcc00', background: '#000000'}\n"}
+    )
     surface = render_at(Timetable(result.playlists), painter_for(tmp_path, fonts, (640, 360)), T0)
     text_pixels = sum(
         1 for x in range(0, 640, 2) for y in range(0, 360, 2) if close(surface.get_at((x, y)), (255, 204, 0), 10)
@@ -130,7 +132,9 @@ def test_korean_text_draws_glyphs_in_the_text_colour(tmp_path: Path, fonts: Font
 
 
 def test_tagline_band_is_present(tmp_path: Path, fonts: FontChain) -> None:
-    timetable, media = content(tmp_path, "slides:\n  - {image: white.png, tagline: Great dreams start small.}\n", white=(255, 255, 255))
+    timetable, media = content(
+        tmp_path, "slides:\n  - {image: white.png, tagline: Great dreams start small.}\n", white=(255, 255, 255)
+    )
     surface = render_at(timetable, painter_for(media, fonts), T0)
     assert surface.get_at((2, 2))[:3] == (255, 255, 255)  # above the band: untouched
     band = surface.get_at((2, 175))
@@ -261,13 +265,19 @@ def test_a_corrupt_image_is_skipped_and_the_rest_keeps_playing(tmp_path: Path, f
 def test_render_is_deterministic_and_the_sheet_has_every_slide(tmp_path: Path, fonts: FontChain, run_cli) -> None:  # type: ignore[no-untyped-def]
     from tests.conftest import REPO
 
-    first = run_cli("render", "--at", "2018-02-10T09:00:08.4", "--out", str(tmp_path / "a.png"), "--size", "480x270", cwd=REPO)
-    second = run_cli("render", "--at", "2018-02-10T09:00:08.4", "--out", str(tmp_path / "b.png"), "--size", "480x270", cwd=REPO)
+    first = run_cli(
+        "render", "--at", "2018-02-10T09:00:08.4", "--out", str(tmp_path / "a.png"), "--size", "480x270", cwd=REPO
+    )
+    second = run_cli(
+        "render", "--at", "2018-02-10T09:00:08.4", "--out", str(tmp_path / "b.png"), "--size", "480x270", cwd=REPO
+    )
     assert first.status == second.status == 0, first.stderr
     assert (tmp_path / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
     result = load_playlists({"p.yaml": "slides:\n  - {text: one}\n  - {text: two}\n  - {text: three}\n"})
-    sheet = contact_sheet(Timetable(result.playlists), painter_for(tmp_path, fonts), T0, T0 + timedelta(minutes=1), UTC, thumb_width=160)
+    sheet = contact_sheet(
+        Timetable(result.playlists), painter_for(tmp_path, fonts), T0, T0 + timedelta(minutes=1), UTC, thumb_width=160
+    )
     assert sheet.get_width() == 16 + 3 * (160 + 16)
 
 
@@ -295,3 +305,21 @@ def test_a_character_no_font_has_is_reported_once(tmp_path: Path, fonts: FontCha
     warnings = [r.getMessage() for r in caplog.records]
     assert len(warnings) == 1
     assert "U+1F986" in warnings[0] and "ducks" in warnings[0]
+
+
+def test_the_gpu_screen_uploads_the_next_slide_before_its_turn(tmp_path: Path, fonts: FontChain) -> None:
+    """The upload happens while the screen is static, not on the first frame of the transition."""
+    timetable, media = content(
+        tmp_path,
+        "defaults: {duration: 5, transition: fade}\nslides:\n  - {image: red.png}\n  - {image: green.png}\n",
+        red=RED,
+        green=GREEN,
+    )
+    screen = make_screen("gpu")
+    painter = painter_for(media, fonts)
+    player = Player(timetable, ScaledClock(T0 + timedelta(seconds=1), 1.0), screen, painter)
+    player.run(0.3)
+    upcoming = painter.key_for(timetable.at(T0 + timedelta(seconds=5)).slide)
+    assert upcoming in screen.compositor.textures  # type: ignore[union-attr]
+    assert len(screen.compositor.textures) == 2  # type: ignore[union-attr]  # on screen and next: no more
+    screen.window.destroy()

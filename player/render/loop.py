@@ -405,6 +405,7 @@ class Player:
             try:
                 key, surface = self.painter.prepare(upcoming.slide)
                 keep[key] = surface
+                self.screen.preload(key, surface)
                 if upcoming.slide is not None and upcoming.slide.kind == "video":
                     self._start_next_video(upcoming.slide, key, surface)
             except MediaError:

@@ -42,6 +42,10 @@ class Screen(Protocol):
         """The slide's surface changed (a video frame): update what the screen holds for it."""
         ...
 
+    def preload(self, key: Hashable, surface: pygame.Surface) -> None:
+        """Get ready to show a prepared slide soon (the GPU path uploads its texture now)."""
+        ...
+
 
 def logical_size(physical: tuple[int, int], rotate: int) -> tuple[int, int]:
     """The frame size content is laid out in: width and height swap for portrait mounts."""
@@ -76,6 +80,9 @@ class SoftwareScreen:
 
     def refresh(self, key: Hashable, surface: pygame.Surface) -> None:
         pass  # each frame is composed from the surfaces as they are
+
+    def preload(self, key: Hashable, surface: pygame.Surface) -> None:
+        pass  # nothing to upload: surfaces are drawn from main memory
 
 
 class GpuScreen:
@@ -116,6 +123,10 @@ class GpuScreen:
 
     def refresh(self, key: Hashable, surface: pygame.Surface) -> None:
         self.compositor.update(key, surface)
+
+    def preload(self, key: Hashable, surface: pygame.Surface) -> None:
+        # Uploading while the screen is static keeps it off the transition's first frame.
+        self.compositor.upload(key, surface)
 
 
 def open_window(size: tuple[int, int] | None, fullscreen: bool, title: str = "signage") -> pygame.Window:
