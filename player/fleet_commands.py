@@ -40,6 +40,9 @@ def add_fleet_commands(commands: argparse._SubParsersAction) -> None:  # type: i
     publish.add_argument("--expires", default="7d", help="how long screens accept this manifest (default 7d)")
     publish.add_argument("--channel", default="default", help="the group of screens it is for (default: default)")
     publish.add_argument("--renew", action="store_true", help="sign a new version even if nothing changed")
+    publish.add_argument(
+        "--new-key", action="store_true", help="sign with a key other than the last manifest's (a key rotation)"
+    )
     publish.set_defaults(command=cmd_publish)
 
     sync = commands.add_parser(
@@ -82,7 +85,9 @@ def cmd_publish(args: argparse.Namespace, config: Config, env: Environment) -> i
     key = load_private_key(args.key if args.key.is_absolute() else env.cwd / args.key)
     out = args.out if args.out.is_absolute() else env.cwd / args.out
     files = collect(config.playlists, config.media, config.timezone or "UTC")
-    result = publish(files, out, key, channel=channel, now=datetime.now(UTC), expires=expires, renew=args.renew)
+    result = publish(
+        files, out, key, channel=channel, now=datetime.now(UTC), expires=expires, renew=args.renew, new_key=args.new_key
+    )
     if result.unchanged:
         print(f"unchanged: channel {channel} stays at version {result.version} ({result.files} files)", file=env.stdout)
     else:

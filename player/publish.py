@@ -18,7 +18,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from player.atomic import write_bytes_atomic
-from player.bundle import FileEntry, Manifest, manifest_path, parse_payload, sign
+from player.bundle import FileEntry, Manifest, key_id, manifest_path, parse_payload, sign
 from player.content import load_folder, missing_media, playlist_files
 from player.errors import BundleError, ContentError
 from player.hashing import sha256_file
@@ -59,8 +59,17 @@ def publish(
     now: datetime,
     expires: timedelta,
     renew: bool = False,
+    new_key: bool = False,
 ) -> PublishResult:
-    """Write the objects and the signed manifest of ``files`` into ``out``."""
+    """Write the objects and the signed manifest of ``files`` into ``out``.
+
+    Raises:
+        BundleError: the last manifest here was signed by another key (screens pinned to
+            that key would refuse this one) and ``new_key`` does not say this is a rotation.
+    """
+    manifest_file = out / manifest_path(channel)
+    if _check_same_key(manifest_file, key, new_key):
+        renew = True  # a rotation: the same content must be signed again, with the new key
     entries = []
     new_objects = 0
     objects = out / "objects"
@@ -74,7 +83,6 @@ def publish(
             os.replace(temporary, target)
             new_objects += 1
         entries.append(FileEntry(logical, digest, size))
-    manifest_file = out / manifest_path(channel)
     previous = _previous(manifest_file)
     current = tuple(sorted(entries, key=lambda e: e.path))
     if previous is not None and previous.files == current and not renew and previous.expires > now:
@@ -89,6 +97,22 @@ def publish(
         later = previous_mtime + 1
         os.utime(manifest_file, (later, later))
     return PublishResult(version, len(current), new_objects, unchanged=False)
+
+
+def _check_same_key(manifest_file: Path, key: Ed25519PrivateKey, new_key: bool) -> bool:
+    """True if this is a key rotation; refuses another key than the last manifest's without ``new_key``."""
+    try:
+        signed_by = json.loads(manifest_file.read_bytes()).get("key")
+    except (OSError, ValueError, AttributeError):
+        return False  # nothing published yet, or unreadable: _previous says so
+    ours = key_id(key.public_key())
+    if signed_by and signed_by != ours and not new_key:
+        raise BundleError(
+            f"{manifest_file} was signed by key {signed_by}, and this key is {ours}: screens that pin the "
+            "old key would refuse every update. Use the old key, or, to rotate keys, follow docs/fleet.md "
+            '"Rotating the key" and pass --new-key'
+        )
+    return bool(signed_by) and signed_by != ours
 
 
 def _previous(manifest_file: Path) -> Manifest | None:

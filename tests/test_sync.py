@@ -181,6 +181,61 @@ def test_tampered_manifest_and_wrong_key_are_refused(site: Site, screen: Screen,
     assert screen.files() == {} and stranger.files() == {}
 
 
+def test_publishing_with_another_key_needs_new_key(site: Site, screen: Screen, tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """A publisher who picks up the wrong key would cut every screen off from updates: refused."""
+    other = Site(tmp_path / "other")
+    before = site.manifest_bytes()
+    with pytest.raises(BundleError, match=r"signed by key \w+, and this key is \w+.*--new-key"):
+        publish(
+            collect(site.playlists, site.media, "UTC"),
+            site.out,
+            other.key,
+            channel="default",
+            now=NOW,
+            expires=timedelta(days=7),
+        )
+    assert site.manifest_bytes() == before  # nothing signed with the stranger's key
+    cli = run_cli(
+        "--playlists",
+        str(site.playlists),
+        "--media",
+        str(site.media),
+        "publish",
+        "--key",
+        str(other.private),
+        "--out",
+        str(site.out),
+    )
+    assert cli.status != 0 and "--new-key" in cli.stderr and site.manifest_bytes() == before
+    rotated = run_cli(
+        "--playlists",
+        str(site.playlists),
+        "--media",
+        str(site.media),
+        "publish",
+        "--key",
+        str(other.private),
+        "--out",
+        str(site.out),
+        "--new-key",
+    )
+    assert rotated.status == 0, rotated.stderr
+    rotated_screen = Screen(tmp_path / "rotated", other, screen.settings.url)
+    assert rotated_screen.client().sync_once().version == 2  # same content, signed again with the new key
+    again = run_cli(
+        "--playlists",
+        str(site.playlists),
+        "--media",
+        str(site.media),
+        "publish",
+        "--key",
+        str(other.private),
+        "--out",
+        str(site.out),
+    )
+    assert again.status == 0 and "unchanged" in again.stdout  # the new key is now the expected one
+
+
 def test_older_version_is_refused_as_rollback(site: Site, screen: Screen) -> None:
     old = site.manifest_bytes()
     site.image("poster.png", (0, 0, 255))
@@ -213,7 +268,15 @@ def test_an_unchanged_manifest_that_expires_is_reported_and_the_content_stays(
 
 @pytest.mark.parametrize(
     "path",
-    ["media/../../etc/cron.d/evil", "/etc/passwd", "playlists/../media/x.yaml", "config/player.yaml", "media/.hidden", "playlists/sub/x.yaml", "media\\x.png"],
+    [
+        "media/../../etc/cron.d/evil",
+        "/etc/passwd",
+        "playlists/../media/x.yaml",
+        "config/player.yaml",
+        "media/.hidden",
+        "playlists/sub/x.yaml",
+        "media\\x.png",
+    ],
 )
 def test_traversal_paths_are_refused(site: Site, screen: Screen, path: str) -> None:
     evil = Manifest("default", 5, NOW, NOW + timedelta(days=1), (FileEntry(path, "a" * 64, 1),))
@@ -316,9 +379,21 @@ def test_moving_a_screen_to_another_channel_is_not_a_rollback(site: Site, server
 def _sync_process(screen: Screen, site: Site, url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
-            sys.executable, "-m", "player",
-            "--playlists", str(screen.playlists), "--media", str(screen.media), "--state", str(screen.state),
-            "sync", "--once", "--url", url, "--pubkey", str(site.public),
+            sys.executable,
+            "-m",
+            "player",
+            "--playlists",
+            str(screen.playlists),
+            "--media",
+            str(screen.media),
+            "--state",
+            str(screen.state),
+            "sync",
+            "--once",
+            "--url",
+            url,
+            "--pubkey",
+            str(site.public),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -386,7 +461,9 @@ http {{
 }}
 """
     )
-    process = subprocess.Popen([binary, "-c", str(conf), "-e", str(tmp_path / "nginx-error.log")], stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [binary, "-c", str(conf), "-e", str(tmp_path / "nginx-error.log")], stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -414,7 +491,9 @@ def test_end_to_end_through_nginx(site: Site, nginx: str, tmp_path: Path) -> Non
     assert screen.files() == published_files(site)
 
 
-@pytest.mark.parametrize("content", [None, b"not a key", b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"])
+@pytest.mark.parametrize(
+    "content", [None, b"not a key", b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"]
+)
 def test_a_missing_or_broken_public_key_is_a_setup_error(run_cli, tmp_path: Path, content: bytes | None) -> None:  # type: ignore[no-untyped-def]
     """Exit 2, which the systemd unit does not restart in a loop (RestartPreventExitStatus=2)."""
     key = tmp_path / "publisher.pub"
