@@ -168,6 +168,7 @@ def test_player_service_shape() -> None:
         assert one(unit, "Service", key) == value, key
     assert set(one(unit, "Service", "SupplementaryGroups").split()) == {"video", "render", "input"}
     assert "PYTHONUNBUFFERED=1" in values(unit, "Service", "Environment")
+    assert "MALLOC_ARENA_MAX=2" in values(unit, "Service", "Environment")  # bounded heap over weeks
     # The sync token also signs the player's heartbeats and proof-of-play uploads.
     assert one(unit, "Service", "EnvironmentFile") == "-/etc/signage/sync.env"
     # SDL must choose its driver itself unless an operator forces one.

@@ -92,7 +92,8 @@ def main() -> int:
         )
         processes.append(server)
         time.sleep(0.5)
-        env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+        # MALLOC_ARENA_MAX as systemd/signage-player.service sets it: the soak measures the player as deployed.
+        env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1", "MALLOC_ARENA_MAX": "2"}
         sync = subprocess.Popen(
             [
                 *SIGNAGE,
