@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Hashable
@@ -34,6 +33,7 @@ from player.render.reporting import Reporter
 from player.render.screen import Screen
 from player.render.slides import IDLE_ID, MediaNotReady, Painter, SlideKey
 from player.render.stats import FrameTimer, TransitionReport
+from player.render.waker import Waker
 from player.scheduler import Decision, Timetable
 from player.status import Status
 
@@ -127,18 +127,18 @@ class Player:
         self._retry_at: float | None = None
         self._fullscreen = fullscreen
         self._pacer = pygame.time.Clock()
-        self._wakeup = threading.Event()
+        self._wakeup = Waker()  # safe to wake from signal handlers, unlike threading.Event
 
     # -- control from elsewhere ----------------------------------------------------------
 
     def post(self, message: Callable[[Player], None]) -> None:
         """Hand the loop a message (called on its own thread). Thread-safe."""
         self._inbox.put(message)
-        self._wakeup.set()
+        self._wakeup.wake()
 
     def stop(self) -> None:
         self._stop = True
-        self._wakeup.set()
+        self._wakeup.wake()
 
     def reload(
         self, timetable: Timetable, problems: tuple[Problem, ...] = (), content_version: int | None = None
@@ -157,7 +157,7 @@ class Player:
     def request_screenshot(self) -> None:
         """Write the current frame to ``screenshot_path`` soon (safe from a signal handler)."""
         self.reporter.screenshot_due = True
-        self._wakeup.set()
+        self._wakeup.wake()
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -457,13 +457,12 @@ class Player:
         if seconds <= 0:
             self._handle(pygame.event.get())
             return
-        # Sleep on an Event, not pygame.event.wait(): pygame-ce polls for events every
+        # Sleep on a Waker, not pygame.event.wait(): pygame-ce polls for events every
         # millisecond inside it (measured: ~30 ms of CPU per static second, bench/RESULTS.md).
-        # Messages, stop() and signals set the Event; a preview window checks input every 50 ms.
+        # Messages, stop() and signals wake it; a preview window checks input every 50 ms.
         if self.interactive:
             seconds = min(seconds, INPUT_POLL_S)
         self._wakeup.wait(seconds)
-        self._wakeup.clear()
         self._handle(pygame.event.get())
 
     def _drain_inbox(self) -> None:
