@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import threading
 from datetime import UTC, datetime
@@ -130,7 +131,25 @@ def cmd_sync(args: argparse.Namespace, config: Config, env: Environment) -> int:
     client = SyncClient(settings, config.playlists, config.media, config.state, progress=progress_stream())
     stop = threading.Event()
     if not args.once:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
+        _stop_on_signals(stop, (signal.SIGTERM, signal.SIGINT))
         log.info("syncing channel %s from %s every %.0f s", channel, url, settings.interval)
     return client.run(stop, once=args.once)
+
+
+def _stop_on_signals(stop: threading.Event, signals: tuple[signal.Signals, ...]) -> None:
+    """Set ``stop`` when one of ``signals`` arrives.
+
+    Not ``stop.set()`` in the handler itself: it takes the Event's lock, which the interrupted
+    main thread may be holding inside ``stop.wait()`` (a deadlock). The handler writes a byte
+    to a pipe instead, which takes no lock, and a helper thread sets the Event.
+    """
+    read, write = os.pipe()
+
+    def relay() -> None:
+        os.read(read, 1)
+        stop.set()
+
+    threading.Thread(target=relay, name="signal relay", daemon=True).start()
+    for sig in signals:
+        signal.signal(sig, lambda *_: os.write(write, b"\0"))
+

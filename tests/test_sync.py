@@ -502,3 +502,30 @@ def test_a_missing_or_broken_public_key_is_a_setup_error(run_cli, tmp_path: Path
     result = run_cli("sync", "--once", "--url", "http://127.0.0.1:9", "--pubkey", str(key))
     assert result.status == 2, result.stderr
     assert "publisher.pub" in result.stderr and "check --pubkey" in result.stderr
+
+
+def test_the_sync_service_stops_promptly_on_sigterm(site: Site, server: BundleServer, tmp_path: Path) -> None:
+    """systemd stops it with SIGTERM: it must exit 0 at once, mid-wait, without a deadlock."""
+    screen = Screen(tmp_path / "svc", site, server.url)
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "player",
+            "--playlists", str(screen.playlists), "--media", str(screen.media), "--state", str(screen.state),
+            "sync", "--url", server.url, "--pubkey", str(site.public), "--interval", "2",
+        ],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30  # the first poll comes after a random delay of up to 2 s
+        while not (screen.state / "sync" / "installed.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert screen.files() == published_files(site)
+        began = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(10) == 0
+        assert time.monotonic() - began < 2.0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        _, err = process.communicate()
+    assert "Traceback" not in err
