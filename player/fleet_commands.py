@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import threading
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from player.errors import BundleError, UsageError
+from player.waker import Waker
 
 if TYPE_CHECKING:
     from player.cli import Environment
@@ -140,16 +140,16 @@ def _stop_on_signals(stop: threading.Event, signals: tuple[signal.Signals, ...])
     """Set ``stop`` when one of ``signals`` arrives.
 
     Not ``stop.set()`` in the handler itself: it takes the Event's lock, which the interrupted
-    main thread may be holding inside ``stop.wait()`` (a deadlock). The handler writes a byte
-    to a pipe instead, which takes no lock, and a helper thread sets the Event.
+    main thread may be holding inside ``stop.wait()`` (a deadlock). The handler wakes a
+    :class:`Waker`, which takes no lock, and a helper thread sets the Event.
     """
-    read, write = os.pipe()
+    waker = Waker()
 
     def relay() -> None:
-        os.read(read, 1)
+        while not waker.wait(3600.0):
+            pass
         stop.set()
 
     threading.Thread(target=relay, name="signal relay", daemon=True).start()
     for sig in signals:
-        signal.signal(sig, lambda *_: os.write(write, b"\0"))
-
+        signal.signal(sig, lambda *_: waker.wake())

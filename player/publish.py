@@ -68,8 +68,10 @@ def publish(
             that key would refuse this one) and ``new_key`` does not say this is a rotation.
     """
     manifest_file = out / manifest_path(channel)
-    if _check_same_key(manifest_file, key, new_key):
-        renew = True  # a rotation: the same content must be signed again, with the new key
+    found = _previous(manifest_file)
+    previous = found[0] if found else None
+    if found and _is_rotation(manifest_file, found[1], key, new_key):
+        renew = True  # the same content must be signed again, with the new key
     entries = []
     new_objects = 0
     objects = out / "objects"
@@ -83,7 +85,6 @@ def publish(
             os.replace(temporary, target)
             new_objects += 1
         entries.append(FileEntry(logical, digest, size))
-    previous = _previous(manifest_file)
     current = tuple(sorted(entries, key=lambda e: e.path))
     if previous is not None and previous.files == current and not renew and previous.expires > now:
         return PublishResult(previous.version, len(current), new_objects, unchanged=True)
@@ -99,12 +100,8 @@ def publish(
     return PublishResult(version, len(current), new_objects, unchanged=False)
 
 
-def _check_same_key(manifest_file: Path, key: Ed25519PrivateKey, new_key: bool) -> bool:
-    """True if this is a key rotation; refuses another key than the last manifest's without ``new_key``."""
-    try:
-        signed_by = json.loads(manifest_file.read_bytes()).get("key")
-    except (OSError, ValueError, AttributeError):
-        return False  # nothing published yet, or unreadable: _previous says so
+def _is_rotation(manifest_file: Path, signed_by: str | None, key: Ed25519PrivateKey, new_key: bool) -> bool:
+    """True if ``key`` is not the one that signed the last manifest; refused unless ``new_key``."""
     ours = key_id(key.public_key())
     if signed_by and signed_by != ours and not new_key:
         raise BundleError(
@@ -115,13 +112,15 @@ def _check_same_key(manifest_file: Path, key: Ed25519PrivateKey, new_key: bool) 
     return bool(signed_by) and signed_by != ours
 
 
-def _previous(manifest_file: Path) -> Manifest | None:
-    """The manifest last published here (our own output: read without a key)."""
+def _previous(manifest_file: Path) -> tuple[Manifest, str | None] | None:
+    """The manifest last published here and the id of the key that signed it (our own output:
+    read without a key)."""
     if not manifest_file.exists():
         return None
     try:
-        return parse_payload(json.loads(manifest_file.read_bytes())["payload"].encode("utf-8"))
-    except (OSError, ValueError, KeyError, BundleError) as error:
+        document = json.loads(manifest_file.read_bytes())
+        return parse_payload(document["payload"].encode("utf-8")), document.get("key")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, BundleError) as error:
         raise BundleError(
             f"{manifest_file} exists but cannot be read ({error}); move it away to start the versions again"
         ) from None

@@ -103,7 +103,7 @@ class SyncClient:
         installed = self._installed()
         data, validators = self._fetch_manifest()
         if data is None:
-            self._check_still_valid()
+            self._check_still_valid(installed)
             return SyncOutcome(installed.get("version"), not_modified=True)
         manifest = verify(data, self.settings.pubkey)
         self._check(manifest, installed)
@@ -128,16 +128,20 @@ class SyncClient:
         if manifest.expires <= self._now():
             raise BundleError(f"manifest version {manifest.version} expired at {manifest.expires.isoformat()}")
 
-    def _check_still_valid(self) -> None:
-        """An unchanged manifest (304) can still expire: say so, as for a new one (the content stays)."""
+    def _check_still_valid(self, installed: dict[str, Any]) -> None:
+        """An unchanged manifest (304) can still expire: say so, as for a new one (the content stays).
+
+        The expiry is the one recorded at install, after the signature was checked: no file read
+        and no signature check on each unchanged poll.
+        """
         try:
-            kept = verify((self.state / "manifest.json").read_bytes(), self.settings.pubkey)
-        except (OSError, BundleError):
-            return  # nothing kept to check (an old state folder): the next 200 is checked in full
-        if kept.expires <= self._now():
+            expires = datetime.fromisoformat(installed["expires"])
+        except (KeyError, TypeError, ValueError):
+            return  # installed by an older version: the next new manifest is checked in full
+        if expires <= self._now():
             raise BundleError(
-                f"manifest version {kept.version} expired at {kept.expires.isoformat()} and the server still "
-                "serves it: the publisher must publish again (signage publish renews it)"
+                f"manifest version {installed.get('version')} expired at {expires.isoformat()} and the server "
+                "still serves it: the publisher must publish again (signage publish renews it)"
             )
 
     def _fetch_manifest(self) -> tuple[bytes | None, dict[str, str]]:
@@ -195,7 +199,15 @@ class SyncClient:
         files = _file_map(manifest)
         write_bytes_atomic(
             self.state / "installed.json",
-            json.dumps({"version": manifest.version, "channel": manifest.channel, "files": files}, indent=1).encode(),
+            json.dumps(
+                {
+                    "version": manifest.version,
+                    "channel": manifest.channel,
+                    "expires": manifest.expires.isoformat(),
+                    "files": files,
+                },
+                indent=1,
+            ).encode(),
         )
         if needed or removed:
             log.info(

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.fleet import Site
+from tests.httpserver import BundleServer
 
 # Every test runs without a display; pygame reads these when it initialises.
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -36,3 +40,19 @@ def run_cli(tmp_path: Path):  # type: ignore[no-untyped-def]
         return CliResult(status, out.getvalue(), err.getvalue())
 
     return run
+
+
+# -- a published site and a web server for it (the sync tests) ----------------------------
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    site = Site(tmp_path / "site")
+    site.publish()
+    return site
+
+
+@pytest.fixture
+def server(site: Site) -> Iterator[BundleServer]:
+    with BundleServer(site.out) as running:
+        yield running

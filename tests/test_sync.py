@@ -19,88 +19,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from player.bundle import FileEntry, Manifest, generate_keys, load_private_key, load_public_key, sign
+from player.bundle import FileEntry, Manifest, sign
 from player.errors import BundleError, SyncError
 from player.hashing import sha256_file
-from player.publish import collect, publish
-from player.sync import SyncClient, SyncSettings
+from tests.fleet import NOW, PLAYLIST, Screen, Site, published_files
 from tests.httpserver import BundleServer
-
-NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-PLAYLIST = "name: shop\nslides:\n  - {image: poster.png, duration: 10}\n  - {image: photos/shelf.png, duration: 10}\n"
-
-
-class Site:
-    """A publisher's content folders, key and bundle folder."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.playlists = root / "content" / "playlists"
-        self.media = root / "content" / "media"
-        self.out = root / "out"
-        (self.media / "photos").mkdir(parents=True)
-        self.playlists.mkdir(parents=True)
-        self.private, self.public = generate_keys(root / "keys")
-        self.key = load_private_key(self.private)
-        self.pubkey = load_public_key(self.public)
-        self.image("poster.png", (255, 0, 0))
-        self.image("photos/shelf.png", (0, 255, 0), size=(400, 300))
-        (self.playlists / "shop.yaml").write_text(PLAYLIST)
-
-    def image(self, name: str, color: tuple[int, int, int], size: tuple[int, int] = (64, 36)) -> None:
-        Image.new("RGB", size, color).save(self.media / name)
-
-    def publish(self, *, now: datetime = NOW, expires: timedelta = timedelta(days=7), channel: str = "default"):  # type: ignore[no-untyped-def]
-        files = collect(self.playlists, self.media, "UTC")
-        return publish(files, self.out, self.key, channel=channel, now=now, expires=expires)
-
-    def manifest_bytes(self, channel: str = "default") -> bytes:
-        return (self.out / "channels" / channel / "manifest.json").read_bytes()
-
-
-class Screen:
-    """A screen's folders and its sync client."""
-
-    def __init__(self, root: Path, site: Site, url: str, **settings: object) -> None:
-        self.root = root
-        self.playlists, self.media, self.state = root / "playlists", root / "media", root / "state"
-        for folder in (self.playlists, self.media, self.state):
-            folder.mkdir(parents=True, exist_ok=True)
-        options = {"read_timeout": 2.0, "connect_timeout": 2.0, **settings}
-        self.settings = SyncSettings(url=url, pubkey=site.pubkey, **options)  # type: ignore[arg-type]
-
-    def client(self, now: datetime = NOW) -> SyncClient:
-        return SyncClient(self.settings, self.playlists, self.media, self.state, now=lambda: now)
-
-    def files(self) -> dict[str, str]:
-        """Every visible file in the folders, by logical path, with its sha256."""
-        found = {}
-        for top, folder in (("playlists", self.playlists), ("media", self.media)):
-            for path in folder.rglob("*"):
-                if path.is_file() and not path.name.startswith("."):
-                    found[f"{top}/{path.relative_to(folder).as_posix()}"] = sha256_file(path)[0]
-        return found
-
-    def hidden(self) -> list[Path]:
-        return [p for f in (self.playlists, self.media) for p in f.rglob(".*") if p.is_file()]
-
-
-def published_files(site: Site) -> dict[str, str]:
-    document = json.loads(site.manifest_bytes())
-    return {path: info["sha256"] for path, info in json.loads(document["payload"])["files"].items()}
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Site:
-    site = Site(tmp_path / "site")
-    site.publish()
-    return site
-
-
-@pytest.fixture
-def server(site: Site) -> Iterator[BundleServer]:
-    with BundleServer(site.out) as running:
-        yield running
 
 
 @pytest.fixture
@@ -185,54 +108,21 @@ def test_publishing_with_another_key_needs_new_key(site: Site, screen: Screen, t
     """A publisher who picks up the wrong key would cut every screen off from updates: refused."""
     other = Site(tmp_path / "other")
     before = site.manifest_bytes()
+
+    def publish_with_other_key(*extra: str):  # type: ignore[no-untyped-def]
+        content = ("--playlists", str(site.playlists), "--media", str(site.media))
+        return run_cli(*content, "publish", "--key", str(other.private), "--out", str(site.out), *extra)
+
     with pytest.raises(BundleError, match=r"signed by key \w+, and this key is \w+.*--new-key"):
-        publish(
-            collect(site.playlists, site.media, "UTC"),
-            site.out,
-            other.key,
-            channel="default",
-            now=NOW,
-            expires=timedelta(days=7),
-        )
+        site.publish(key=other.key)
     assert site.manifest_bytes() == before  # nothing signed with the stranger's key
-    cli = run_cli(
-        "--playlists",
-        str(site.playlists),
-        "--media",
-        str(site.media),
-        "publish",
-        "--key",
-        str(other.private),
-        "--out",
-        str(site.out),
-    )
+    cli = publish_with_other_key()
     assert cli.status != 0 and "--new-key" in cli.stderr and site.manifest_bytes() == before
-    rotated = run_cli(
-        "--playlists",
-        str(site.playlists),
-        "--media",
-        str(site.media),
-        "publish",
-        "--key",
-        str(other.private),
-        "--out",
-        str(site.out),
-        "--new-key",
-    )
+    rotated = publish_with_other_key("--new-key")
     assert rotated.status == 0, rotated.stderr
     rotated_screen = Screen(tmp_path / "rotated", other, screen.settings.url)
     assert rotated_screen.client().sync_once().version == 2  # same content, signed again with the new key
-    again = run_cli(
-        "--playlists",
-        str(site.playlists),
-        "--media",
-        str(site.media),
-        "publish",
-        "--key",
-        str(other.private),
-        "--out",
-        str(site.out),
-    )
+    again = publish_with_other_key()
     assert again.status == 0 and "unchanged" in again.stdout  # the new key is now the expected one
 
 
@@ -376,27 +266,15 @@ def test_moving_a_screen_to_another_channel_is_not_a_rollback(site: Site, server
     assert (installed["channel"], installed["version"]) == ("lobby", 1)
 
 
-def _sync_process(screen: Screen, site: Site, url: str) -> subprocess.Popen[bytes]:
+def _sync_process(
+    screen: Screen, site: Site, url: str, *options: str, stderr: int = subprocess.DEVNULL
+) -> subprocess.Popen[bytes]:
+    """`signage sync` for ``screen`` as its own process (``options``: e.g. --once, --interval 2)."""
+    folders = ("--playlists", str(screen.playlists), "--media", str(screen.media), "--state", str(screen.state))
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "player",
-            "--playlists",
-            str(screen.playlists),
-            "--media",
-            str(screen.media),
-            "--state",
-            str(screen.state),
-            "sync",
-            "--once",
-            "--url",
-            url,
-            "--pubkey",
-            str(site.public),
-        ],
+        [sys.executable, "-m", "player", *folders, "sync", *options, "--url", url, "--pubkey", str(site.public)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         env={**os.environ, "TZ": "UTC"},
     )
 
@@ -416,14 +294,14 @@ def test_killed_at_random_points_the_folder_stays_consistent(site: Site, server:
     allowed = {path: {v1.get(path), v2.get(path)} - {None} for path in set(v1) | set(v2)}
     server.fault("/objects/*", "trickle", chunk=4096, delay=0.01)
     for run in range(max(20, int(os.environ.get("SIGNAGE_KILL_RUNS", "20")))):
-        process = _sync_process(screen, site, server.url)
+        process = _sync_process(screen, site, server.url, "--once")
         time.sleep(rng.uniform(0.2, 1.5))
         process.send_signal(signal.SIGKILL)
         process.wait()
         for path, sha in screen.files().items():
             assert sha in allowed.get(path, set()), f"run {run}: {path} is half-written or foreign"
     server.clear_faults()
-    finish = _sync_process(screen, site, server.url)
+    finish = _sync_process(screen, site, server.url, "--once")
     assert finish.wait(60) == 0
     assert screen.files() == v2
     assert screen.hidden() == []
@@ -507,14 +385,7 @@ def test_a_missing_or_broken_public_key_is_a_setup_error(run_cli, tmp_path: Path
 def test_the_sync_service_stops_promptly_on_sigterm(site: Site, server: BundleServer, tmp_path: Path) -> None:
     """systemd stops it with SIGTERM: it must exit 0 at once, mid-wait, without a deadlock."""
     screen = Screen(tmp_path / "svc", site, server.url)
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "player",
-            "--playlists", str(screen.playlists), "--media", str(screen.media), "--state", str(screen.state),
-            "sync", "--url", server.url, "--pubkey", str(site.public), "--interval", "2",
-        ],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    process = _sync_process(screen, site, server.url, "--interval", "2", stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30  # the first poll comes after a random delay of up to 2 s
         while not (screen.state / "sync" / "installed.json").exists() and time.monotonic() < deadline:
@@ -528,4 +399,4 @@ def test_the_sync_service_stops_promptly_on_sigterm(site: Site, server: BundleSe
         if process.poll() is None:
             process.kill()
         _, err = process.communicate()
-    assert "Traceback" not in err
+    assert b"Traceback" not in err

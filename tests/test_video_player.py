@@ -107,9 +107,11 @@ def _pygame() -> Iterator[None]:
     pygame.display.quit()
 
 
-def play(media: Path, start: datetime, seconds: float) -> tuple[Player, list[tuple[float, tuple[int, ...]]]]:
+def play(
+    media: Path, start: datetime, seconds: float, playlist: str = PLAYLIST
+) -> tuple[Player, list[tuple[float, tuple[int, ...]]]]:
     """Run the real loop (software compositor, dummy driver) and sample the centre pixel of every frame."""
-    playlists = load_playlists({"p.yaml": PLAYLIST}).playlists
+    playlists = load_playlists({"p.yaml": playlist}).playlists
     lengths = DurationCache(media, None).lengths(video_paths(playlists))
     timetable = Timetable(apply_durations(playlists, lengths))
     window = pygame.Window("video", SIZE)
@@ -162,23 +164,9 @@ def test_a_truncated_video_is_skipped_and_the_stills_keep_playing(
     whole = (media / "clip.mp4").read_bytes()
     (media / "clip.mp4").write_bytes(whole[: len(whole) // 2])
     caplog.set_level(logging.WARNING)
-    playlists = load_playlists(
-        {"p.yaml": PLAYLIST.replace("{video: clip.mp4, id: clip}", "{video: clip.mp4, id: clip, duration: 1}")}
-    ).playlists
-    window = pygame.Window("video", SIZE)
-    screen = open_screen(window, "software", 0)
-    seen: list[tuple[int, ...]] = []
-    player = Player(
-        Timetable(playlists),
-        ScaledClock(T0 + timedelta(seconds=0.5), 1.0),
-        screen,
-        Painter(media, SIZE, FontChain.resolve()),
-        on_present=lambda frame: seen.append(tuple(screen.read_pixels().get_at((SIZE[0] // 2, SIZE[1] // 2)))),
-    )
-    try:
-        player.run(2.0)  # red, the broken clip's turn, then green
-    finally:
-        window.destroy()
+    playlist = PLAYLIST.replace("{video: clip.mp4, id: clip}", "{video: clip.mp4, id: clip, duration: 1}")
+    _, samples = play(media, T0 + timedelta(seconds=0.5), 2.0, playlist)  # red, the broken clip's turn, then green
+    seen = [rgb for _, rgb in samples]
     assert near(seen[0][:3], RED, 12) and near(seen[-1][:3], GREEN, 12)  # type: ignore[arg-type]
     assert all(near(rgb[:3], RED, 12) or near(rgb[:3], GREEN, 12) for rgb in seen), "no black frame"  # type: ignore[arg-type]
     skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage() and "clip" in r.getMessage()]

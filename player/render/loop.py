@@ -33,9 +33,9 @@ from player.render.reporting import Reporter
 from player.render.screen import Screen
 from player.render.slides import IDLE_ID, MediaNotReady, Painter, SlideKey
 from player.render.stats import FrameTimer, TransitionReport
-from player.render.waker import Waker
 from player.scheduler import Decision, Timetable
 from player.status import Status
+from player.waker import Waker
 
 if TYPE_CHECKING:
     from player.render.playback import Playback
@@ -224,8 +224,6 @@ class Player:
     def _start_video(self, slide: Slide, key: SlideKey, first: pygame.Surface, start: datetime) -> pygame.Surface:
         """Start decoding; the screen shows a copy of the prepared first frame, updated in place
         (the cached original stays the first frame for the next showing)."""
-        from player.render.playback import Playback  # PyAV is an optional extra
-
         at = (self.clock.now() - start).total_seconds()
         ready, self._next_video = self._next_video, None
         if ready is not None and ready[0] == key and at < PRESTARTED_LATE_S:
@@ -233,7 +231,7 @@ class Player:
             return ready[1].surface
         if ready is not None:
             ready[1].close()
-        playback = Playback(slide, self.painter.media, first.copy(), self.painter.fonts, self.video_decoder)
+        playback = self._new_playback(slide, first)
         try:
             playback.start(at)
         except MediaError as error:
@@ -252,18 +250,22 @@ class Player:
 
     def _start_next_video(self, slide: Slide, key: SlideKey, first: pygame.Surface) -> None:
         """Start decoding the upcoming video slide now, so its first frames are ready on its turn."""
-        from player.render.playback import Playback
-
         if self._next_video is not None and self._next_video[0] == key:
             return
         self._drop_next_video()
-        playback = Playback(slide, self.painter.media, first.copy(), self.painter.fonts, self.video_decoder)
+        playback = self._new_playback(slide, first)
         try:
             playback.start()
         except MediaError:
             playback.close()
             return  # said when its turn comes
         self._next_video = (key, playback)
+
+    def _new_playback(self, slide: Slide, first: pygame.Surface) -> Playback:
+        """A showing of ``slide`` on a copy of its prepared first frame (the cached one stays as it is)."""
+        from player.render.playback import Playback  # PyAV is an optional extra
+
+        return Playback(slide, self.painter.media, first.copy(), self.painter.fonts, self.video_decoder)
 
     def _drop_next_video(self) -> None:
         if self._next_video is not None:

@@ -24,17 +24,21 @@ def frame_surface(frame: Frame) -> pygame.Surface:
     return pygame.image.frombytes(frame.data, frame.size, "BGRA").convert(32, 0)
 
 
-def copy_into(surface: pygame.Surface, frame: Frame) -> None:
-    """Put ``frame`` into ``surface``: one memory copy when the surface is 32-bit BGRA(X) without
-    row padding (the usual case), else a converting blit."""
-    width = frame.size[0]
-    if (
-        surface.get_size() == frame.size
-        and surface.get_bytesize() == 4
-        and surface.get_pitch() == width * 4
+def takes_frames_directly(surface: pygame.Surface) -> bool:
+    """True if BGRA frames of the surface's size can be written into its pixels as they are:
+    32-bit BGRA(X) in memory, rows not padded (the usual case)."""
+    return (
+        surface.get_bytesize() == 4
+        and surface.get_pitch() == surface.get_width() * 4
         and surface.get_masks()[:3] == (0xFF0000, 0xFF00, 0xFF)
         and pygame.get_sdl_byteorder() == pygame.LIL_ENDIAN
-    ):
+    )
+
+
+def copy_into(surface: pygame.Surface, frame: Frame, direct: bool | None = None) -> None:
+    """Put ``frame`` (the surface's size) into ``surface``: one memory copy when the surface
+    :func:`takes_frames_directly` (``direct``, when the caller knows), else a converting blit."""
+    if direct if direct is not None else takes_frames_directly(surface):
         surface.get_buffer().write(frame.data)
     else:
         surface.blit(frame_surface(frame), (0, 0))
@@ -66,6 +70,7 @@ class Playback:
         )
         self.fps = 25.0
         self._tagline = tagline_layer(slide, surface.get_size(), fonts)
+        self._direct = takes_frames_directly(surface)  # decided once, not on every frame
         self._shown_index: int | None = 0  # the surface starts as the prepared first frame
         self._shown_pts = 0.0
         self._reported = False
@@ -97,7 +102,7 @@ class Playback:
             return False
         self._shown_index = frame.index
         self._shown_pts = frame.pts
-        copy_into(self.surface, frame)
+        copy_into(self.surface, frame, self._direct)
         if self._tagline is not None:
             self.surface.blit(self._tagline, (0, 0))
         return True

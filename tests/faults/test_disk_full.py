@@ -7,7 +7,6 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,21 +15,8 @@ from PIL import Image
 
 from player.errors import StorageError
 from tests.faults.test_filesystem import tmpfs
+from tests.fleet import NOW, Screen, Site, published_files
 from tests.httpserver import BundleServer
-from tests.test_sync import NOW, Screen, Site, published_files
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Site:
-    site = Site(tmp_path / "site")
-    site.publish()
-    return site
-
-
-@pytest.fixture
-def server(site: Site) -> Iterator[BundleServer]:
-    with BundleServer(site.out) as running:
-        yield running
 
 
 def publish_a_big_image(site: Site) -> None:

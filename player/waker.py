@@ -1,4 +1,4 @@
-"""Waking the render loop from other threads and from signal handlers.
+"""Waking a loop (the render loop, the sync client) from other threads and from signal handlers.
 
 A self-pipe, not a ``threading.Event``: ``Event.set()`` takes a lock, and a signal handler
 runs on the main thread between two bytecodes, possibly while that thread holds the very
