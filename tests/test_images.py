@@ -351,18 +351,23 @@ def test_unreadable_file(tmp_path: Path) -> None:
         with pytest.raises(MediaError, match="permission denied"):
             decode_image(src, (4, 4), fit="cover")
         return
-    # Root reads files whatever their mode: decode as "nobody" in a child process instead.
+    # Root reads files whatever their mode: decode as "nobody" in a child process instead. The
+    # child imports and warms up everything as root (the checkout may be unreadable to nobody,
+    # as in a fresh `mktemp -d` clone), then drops to nobody and opens the file.
+    warm = save(Image.new("RGB", (4, 4)), tmp_path / "warm.png")
     tmp_path.chmod(0o755)
     for parent in tmp_path.parents:
         if parent == Path(tempfile.gettempdir()):
             break
         parent.chmod(parent.stat().st_mode | 0o005)
     script = (
-        "import sys; from pathlib import Path; from player.render.images import decode_image\n"
+        "import os, sys; from pathlib import Path; from player.render.images import decode_image\n"
+        "decode_image(Path(sys.argv[2]), (4, 4), fit='cover')\n"
+        "os.setgroups([]); os.setgid(65534); os.setuid(65534)\n"
         "try:\n decode_image(Path(sys.argv[1]), (4, 4), fit='cover')\n"
         "except OSError as error:\n print(type(error).__name__, error)\n"
     )
-    cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", script, str(src)]
+    cmd = [sys.executable, "-c", script, str(src), str(warm)]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[1])
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("MediaError"), result.stdout
