@@ -112,7 +112,9 @@ def parse_timezone(value: object) -> ZoneInfo:
         raise ValueError(f"expected an IANA time zone name such as \"Asia/Seoul\", got {_describe(value)}")
     try:
         return ZoneInfo(value.strip())
-    except (ZoneInfoNotFoundError, ValueError):
+    # A folder of the zone database ("Asia") raises IsADirectoryError, an OSError (found by
+    # the playlist fuzzer, truncating "Asia/Seoul").
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"unknown time zone {value!r}: use an IANA name such as \"Europe/London\"") from None
 
 

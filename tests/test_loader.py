@@ -104,6 +104,8 @@ ERRORS = [
     ("schedule:\n  hours: ['25:00-26:00']\nslides: [{text: a}]\n", (2, 11, "schedule.hours[0]", "not a time of day")),
     ("schedule:\n  hours: ['06:00']\nslides: [{text: a}]\n", (2, 11, "schedule.hours[0]", "expected a window")),
     ("schedule:\n  timezone: Mars/Olympus\nslides: [{text: a}]\n", (2, 13, "schedule.timezone", "unknown time zone")),
+    # A folder of the zone database, not a zone: ZoneInfo raises IsADirectoryError.
+    ("schedule:\n  timezone: Asia\nslides: [{text: a}]\n", (2, 13, "schedule.timezone", "unknown time zone")),
     ("schedule:\n  days: [mon, funday]\nslides: [{text: a}]\n", (2, 15, "schedule.days[1]", "is not a day")),
     (
         "schedule:\n  start: 2018-02-25\n  end: 2018-02-09\nslides: [{text: a}]\n",
