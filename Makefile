@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # fontconfig to find them, nginx for the end-to-end sync test.
 DEB_PACKAGES := fonts-noto-cjk fonts-dejavu-core fontconfig nginx shellcheck
 
-.PHONY: demo test lint unit system-deps venv sheet clean help bench soak
+.PHONY: demo test lint unit system-deps venv sheet clean help bench soak lock box-test
 
 help:
 	@echo "make demo   - install and play the bundled demo campaign (contact sheet when no display)"
@@ -18,15 +18,36 @@ help:
 	@echo "make lint   - ruff and mypy"
 	@echo "make soak   - a simulated week at 1000x with reloads and syncs, and 50 kill -9 runs (under 20 min)"
 	@echo "make bench  - measure CPU, memory, frame times and more; writes bench/RESULTS.md (under 10 min)"
+	@echo "make lock   - regenerate the hash-locked requirements files (uv)"
+	@echo "make box-test - boot the install on an emulated Debian console machine and read its screen"
 	@echo "make clean  - remove .venv and state/"
+
+# Every install takes its Python packages from a lock file with hashes, so every screen and
+# every test run has the same bytes: requirements.txt (a screen: runtime and video) and
+# requirements-test.txt (that and the test tools). `make lock` regenerates both with uv,
+# for every platform at once (x86_64 and aarch64 alike).
+LOCK      := requirements.txt
+TEST_LOCK := requirements-test.txt
+PIP       := $(PY) -m pip install --quiet --disable-pip-version-check
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): $(TEST_LOCK) pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,video]'
+	$(PIP) --require-hashes --no-deps -r $(TEST_LOCK)
+	@# The project itself is the one thing not in the lock: built with the locked setuptools
+	@# (whose notice that an editable install is an editable install says nothing here).
+	PYTHONWARNINGS="ignore:Editable installation" $(PIP) --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+# uv resolves once for every platform and Python the project supports (--universal).
+# setuptools goes in too: installs build the project with it and download nothing unpinned.
+UV_COMPILE = $(VENV)-tools/bin/uv pip compile pyproject.toml - --universal --python-version 3.11 \
+	--generate-hashes --no-header --quiet --system-certs
+lock:
+	@test -x $(VENV)-tools/bin/uv || ($(PYTHON) -m venv $(VENV)-tools && $(VENV)-tools/bin/pip install --quiet uv)
+	echo 'setuptools>=68' | $(UV_COMPILE) --extra video -o $(LOCK)
+	echo 'setuptools>=68' | $(UV_COMPILE) --extra video --extra test -o $(TEST_LOCK)
 
 system-deps:
 	@./scripts/ensure-debs.sh $(DEB_PACKAGES)
