@@ -88,8 +88,8 @@ parse_args() {
     die "run it as root (sudo $0), or with --root DIR to install files into a scratch folder"
   fi
   SOURCE="$(cd "$SOURCE" && pwd)"
-  [[ -f "$SOURCE/pyproject.toml" && -f "$SOURCE/systemd/signage-player.service" ]] ||
-    die "$SOURCE is not a signage checkout (no pyproject.toml or systemd/ units)"
+  [[ -f "$SOURCE/pyproject.toml" && -f "$SOURCE/requirements.txt" && -f "$SOURCE/systemd/signage-player.service" ]] ||
+    die "$SOURCE is not a signage checkout (no pyproject.toml, requirements.txt or systemd/ units)"
 }
 
 # -- Files ---------------------------------------------------------------------------------
@@ -293,7 +293,7 @@ create_user() {
 
 # A fingerprint of what pip would install: reinstall only when the checkout changed.
 source_fingerprint() {
-  (cd "$SOURCE" && find pyproject.toml README.md player -type f -not -path '*/__pycache__/*' -print0 |
+  (cd "$SOURCE" && find pyproject.toml requirements.txt README.md player -type f -not -path '*/__pycache__/*' -print0 |
     sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 }
 
@@ -309,15 +309,26 @@ install_venv() {
     return
   fi
   [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+  # Every screen runs the bytes the tests ran: the dependencies come from the lock file, each
+  # checked against its hash (make lock writes it), then the player itself with the locked
+  # setuptools and nothing else downloaded.
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --no-deps \
+    -r "$SOURCE/requirements.txt"
   # Build from a copy: pip builds in the source tree, and root-owned build/ and egg-info
   # folders would get in the way of whoever owns the checkout.
   build="$(mktemp -d)"
   cp -R "$SOURCE/pyproject.toml" "$SOURCE/README.md" "$SOURCE/player" "$build/"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "$build"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-build-isolation "$build"
   rm -rf "$build"
   source_fingerprint >"$stamp"
   CODE_CHANGED=1
   changed "$venv ($("$venv/bin/signage" --version))"
+}
+
+# systemd is the init of the running system (not a chroot preparing an SD card image, or a
+# container): the documented check, sd_booted(3).
+systemd_running() {
+  [[ -d /run/systemd/system ]]
 }
 
 # After a changed unit or venv, restart what runs the old version.
@@ -325,6 +336,20 @@ start_services() {
   local unit
   if ! system; then
     skipped "systemctl daemon-reload; systemctl enable ${UNITS[*]}; systemctl start signage-player"
+    return
+  fi
+  if ! systemd_running; then
+    # Installing into an image from a chroot: enable the units (systemctl does that offline),
+    # and let the first boot start them.
+    for unit in "${UNITS[@]}"; do
+      if systemctl is-enabled --quiet "$unit" 2>/dev/null; then
+        unchanged "$unit enabled"
+      else
+        systemctl enable --quiet "$unit"
+        changed "$unit enabled"
+      fi
+    done
+    echo "not started: systemd is not running here (a chroot?); the services start at the next boot"
     return
   fi
   if ((UNITS_CHANGED)); then systemctl daemon-reload; fi
