@@ -16,7 +16,7 @@ from player.loader import load_playlists
 from player.render.frame import Frame
 from player.render.headless import contact_sheet, frame_at, render_at
 from player.render.loop import Player
-from player.render.screen import GpuScreen, SoftwareScreen, open_screen
+from player.render.screen import FallbackScreen, SoftwareScreen, open_screen
 from player.render.slides import Painter
 from player.render.text import FontChain
 from player.scheduler import Timetable
@@ -161,7 +161,7 @@ def test_idle_screen_when_nothing_is_scheduled(tmp_path: Path, fonts: FontChain)
     assert surface.get_at((160, 90))[:3] == (20, 40, 60)
 
 
-def make_screen(kind: str, size: tuple[int, int] = SIZE) -> SoftwareScreen | GpuScreen:
+def make_screen(kind: str, size: tuple[int, int] = SIZE) -> SoftwareScreen | FallbackScreen:
     window = pygame.Window("test", size)
     screen = open_screen(window, "software" if kind == "software" else "gpu", 0, software_gpu=True)
     assert screen.name.startswith(kind[:3])
@@ -320,6 +320,7 @@ def test_the_gpu_screen_uploads_the_next_slide_before_its_turn(tmp_path: Path, f
     player = Player(timetable, ScaledClock(T0 + timedelta(seconds=1), 1.0), screen, painter)
     player.run(0.3)
     upcoming = painter.key_for(timetable.at(T0 + timedelta(seconds=5)).slide)
-    assert upcoming in screen.compositor.textures  # type: ignore[union-attr]
-    assert len(screen.compositor.textures) == 2  # type: ignore[union-attr]  # on screen and next: no more
+    compositor = screen.gpu.compositor  # type: ignore[union-attr]
+    assert upcoming in compositor.textures
+    assert len(compositor.textures) == 2  # on screen and next: no more
     screen.window.destroy()

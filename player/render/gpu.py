@@ -4,7 +4,8 @@ On a Pi under KMSDRM or Wayland a software flip uploads the whole frame every ti
 software crossfade blends tens of megabytes per frame; here each prepared slide is uploaded
 once and a transition frame is two textured quads. This module is the only place that
 touches ``pygame._sdl2.video``, which pygame-ce marks experimental: if creating the renderer
-fails, :func:`create` raises and the loop falls back to the software compositor.
+fails, or it cannot draw a known frame correctly, :func:`create` raises and the screen uses
+the software compositor instead.
 """
 
 from __future__ import annotations
@@ -13,13 +14,25 @@ from collections.abc import Hashable, Iterable
 
 import pygame
 from pygame._sdl2 import video
+from pygame._sdl2.sdl2 import error as SdlError
 
 from player.errors import PlayerError
-from player.render.frame import Frame
+from player.render.frame import Frame, Layer
+from player.render.software import draw_frame, rotate_into
+
+# What drawing can raise. ``pygame._sdl2`` has an error class of its own, not a pygame.error
+# (issue 14's traceback: ``pygame._sdl2.sdl2.error``); Surface and Window calls raise pygame.error.
+RENDER_ERRORS: tuple[type[Exception], ...] = (pygame.error, SdlError)
+
+# The self-test's frame: a texture of two colours, a white one updated in place and drawn at
+# half opacity over a quadrant, and the background showing along the bottom.
+_PROBE_COLOURS = ((255, 0, 0), (0, 0, 255), (255, 255, 255), (0, 160, 0))
+_PROBE_TOLERANCE = 8  # per channel: renderers round a 50% blend either way
+_PROBE_KEYS = (("gpu probe", "halves"), ("gpu probe", "veil"))
 
 
 class GpuUnavailable(PlayerError, RuntimeError):
-    """No accelerated SDL renderer could be created for the window."""
+    """No accelerated SDL renderer could be created for the window, or it failed its self-test."""
 
 
 class GpuCompositor:
@@ -43,10 +56,80 @@ class GpuCompositor:
     ) -> GpuCompositor:
         """Make a renderer for ``window``; ``software=True`` asks SDL for its software renderer (tests)."""
         try:
-            renderer = video.Renderer(window, accelerated=0 if software else -1, vsync=vsync, target_texture=True)
-        except pygame.error as error:
+            # Render targets only when rotating: the unrotated path never sets one (issue 14).
+            renderer = video.Renderer(
+                window, accelerated=0 if software else -1, vsync=vsync, target_texture=bool(rotate)
+            )
+        except RENDER_ERRORS as error:
             raise GpuUnavailable(f"no SDL renderer for this display: {error}") from error
-        return cls(window, renderer, logical, rotate, "gpu (SDL software renderer)" if software else "gpu")
+        return cls.proven(window, renderer, logical, rotate, "gpu (SDL software renderer)" if software else "gpu")
+
+    @classmethod
+    def proven(
+        cls, window: pygame.Window, renderer: video.Renderer, logical: tuple[int, int], rotate: int, name: str
+    ) -> GpuCompositor:
+        """A compositor on ``renderer`` once it has drawn a known frame correctly; else :class:`GpuUnavailable`.
+
+        A renderer SDL creates can still fail at the first frame: under QEMU's virtio-vga with
+        KMSDRM it refused render targets ("That operation is not supported", issue 14) and
+        the player crash-looped. So what the compositor will ask of it is tried here, once.
+        """
+        try:
+            if rotate:
+                # SDL refuses SetRenderTarget, even to NULL, on a renderer without target support.
+                renderer.target = None
+            compositor = cls(window, renderer, logical, rotate, name)
+            wrong = compositor._self_test()
+        except RENDER_ERRORS as error:
+            what = "rotation needs render targets" if rotate else "it cannot draw"
+            raise GpuUnavailable(f"the SDL renderer failed its self-test ({what}): {error}") from error
+        if wrong is not None:
+            raise GpuUnavailable(f"the SDL renderer draws wrong pixels: {wrong}")
+        return compositor
+
+    def _self_test(self) -> str | None:
+        """Draw a known frame, read it back, compare with the software compositor; None if they agree.
+
+        Not presented: the probe never reaches the screen, the first real frame clears it.
+        """
+        width, height = self.logical
+        red, blue, white, green = _PROBE_COLOURS
+        halves = pygame.Surface(self.logical)
+        halves.fill(red)
+        halves.fill(blue, (width // 2, 0, width - width // 2, height))
+        veil = pygame.Surface(self.logical)
+        veil.fill(white)
+        surfaces: dict[Hashable, pygame.Surface] = dict(zip(_PROBE_KEYS, (halves, veil), strict=True))
+        frame = Frame(
+            (Layer(_PROBE_KEYS[0], y=-(height // 4)), Layer(_PROBE_KEYS[1], x=width // 2, y=height // 2, alpha=128)),
+            background=(*green, 255),
+        )
+        expected = pygame.Surface(self.window.size)
+        if self.rotate:
+            logical = pygame.Surface(self.logical)
+            draw_frame(logical, frame, surfaces)
+            rotate_into(expected, logical, self.rotate)
+        else:
+            draw_frame(expected, frame, surfaces)
+        screen_w, screen_h = expected.get_size()
+        # Odd eighths of each axis: never on a region's edge (those are at quarters), rotated or not.
+        points = [(screen_w * i // 8, screen_h * j // 8) for i in (1, 3, 5, 7) for j in (1, 3, 5, 7)]
+        try:
+            self.upload(_PROBE_KEYS[0], halves)
+            self.upload(_PROBE_KEYS[1], halves)
+            self.update(_PROBE_KEYS[1], veil)  # as every video frame is
+            self.draw(frame)
+            # Pixel by pixel: reading back a whole 4K screen takes longer than the rest of the test.
+            got = [self.renderer.to_surface(area=(x, y, 1, 1)).get_at((0, 0)) for x, y in points]
+            self.renderer.draw_color = (0, 0, 0, 255)
+            self.renderer.clear()
+        finally:
+            self.keep_only(())
+        for (x, y), colour in zip(points, got, strict=True):
+            a, b = colour[:3], expected.get_at((x, y))[:3]
+            if max(abs(p - q) for p, q in zip(a, b, strict=True)) > _PROBE_TOLERANCE:
+                return f"at ({x}, {y}) {tuple(a)}, expected {tuple(b)}"
+        return None
 
     def upload(self, key: Hashable, surface: pygame.Surface) -> None:
         """Make (once) the texture for a prepared slide."""
@@ -74,7 +157,10 @@ class GpuCompositor:
     def draw(self, frame: Frame) -> None:
         """Draw ``frame`` into the back buffer (call :meth:`present` to show it)."""
         renderer = self.renderer
-        renderer.target = self._target
+        if self._target is not None:
+            # Only a rotated screen touches the target: a renderer without target support
+            # refuses even ``target = None`` (issue 14), and rotation was checked at creation.
+            renderer.target = self._target
         renderer.draw_color = frame.background
         renderer.clear()
         width, height = self.logical
@@ -100,3 +186,9 @@ class GpuCompositor:
         surface: pygame.Surface = self.renderer.to_surface()
         return surface
 
+    def close(self) -> None:
+        """Drop every texture and the renderer: SDL gives the window's surface to software
+        drawing only once its renderer is gone (KMSDRM). The compositor is unusable after."""
+        self.textures.clear()
+        self._target = None
+        del self.renderer

@@ -1,22 +1,29 @@
 """Screens: a window and the compositor that puts frames on it.
 
 :func:`open_screen` makes the window and picks the compositor (``display.renderer``:
-``auto`` tries the GPU path and falls back to software if SDL gives no renderer).
+``auto`` tries the GPU path and falls back to software if SDL gives no renderer, or one
+that fails its self-test). A GPU screen that fails later, at any frame, hands over to the
+software compositor for the rest of the run (:class:`FallbackScreen`): an SDL error never
+ends the process or leaves the screen dark.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Protocol
 
 import pygame
 
 from player.render.frame import Frame
-from player.render.gpu import GpuCompositor, GpuUnavailable
+from player.render.gpu import RENDER_ERRORS, GpuCompositor, GpuUnavailable
 from player.render.software import draw_frame, rotate_into
 
 log = logging.getLogger(__name__)
+
+# A frame with what it needs to be drawn again: (frame, its layers' surfaces, overlay).
+_Shown = tuple[Frame, dict[Hashable, pygame.Surface], pygame.Surface | None]
 
 
 class Screen(Protocol):
@@ -52,8 +59,21 @@ def logical_size(physical: tuple[int, int], rotate: int) -> tuple[int, int]:
     return (physical[1], physical[0]) if rotate in (90, 270) else physical
 
 
+def _reason(error: Exception) -> str:
+    return str(error) or type(error).__name__
+
+
+def _needed(frame: Frame, surfaces: Mapping[Hashable, pygame.Surface]) -> dict[Hashable, pygame.Surface]:
+    """The surfaces ``frame`` draws, kept so it can be drawn again after the caller moves on."""
+    return {layer.key: surfaces[layer.key] for layer in frame.layers}
+
+
 class SoftwareScreen:
-    """Composes on Surfaces in main memory and flips the window."""
+    """Composes on Surfaces in main memory and flips the window.
+
+    An SDL error while drawing or flipping is logged once per kind of error and the last
+    good frame is put back; the next frame tries again. Nothing here ends the process.
+    """
 
     def __init__(self, window: pygame.Window, rotate: int) -> None:
         self.window = window
@@ -61,8 +81,20 @@ class SoftwareScreen:
         self.logical = logical_size(window.size, rotate)
         self.name = "software"
         self._canvas = pygame.Surface(self.logical) if rotate else None
+        self._last_good: _Shown | None = None
+        self._errors_said: set[str] = set()
 
     def show(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
+        shown = (frame, _needed(frame, surfaces), overlay)
+        try:
+            self._draw(*shown)
+        except RENDER_ERRORS as error:
+            self._said(error)
+            self._put_back_last_good()
+            return
+        self._last_good = shown
+
+    def _draw(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
         target = self.window.get_surface()
         canvas = self._canvas or target
         draw_frame(canvas, frame, surfaces)
@@ -71,6 +103,23 @@ class SoftwareScreen:
         if self._canvas is not None:
             rotate_into(target, self._canvas, self.rotate)
         self.window.flip()
+
+    def _put_back_last_good(self) -> None:
+        # A failed frame may have half-drawn the window's surface; what the screen shows
+        # (and screenshots read) should be the last frame that drew completely.
+        if self._last_good is None:
+            return
+        try:
+            self._draw(*self._last_good)
+        except RENDER_ERRORS as error:
+            self._said(error)  # the window itself is failing: the screen keeps its last flip
+
+    def _said(self, error: Exception) -> None:
+        """Log each kind of drawing error once, not once per frame at 60 fps."""
+        message = _reason(error)
+        if message not in self._errors_said:
+            self._errors_said.add(message)
+            log.warning("software compositor: cannot draw a frame (%s); the last good frame stays on screen", message)
 
     def read_pixels(self) -> pygame.Surface:
         return self.window.get_surface().copy()
@@ -128,6 +177,96 @@ class GpuScreen:
         # Uploading while the screen is static keeps it off the transition's first frame.
         self.compositor.upload(key, surface)
 
+    def close(self) -> None:
+        """Release the renderer and its textures (the screen is unusable after)."""
+        self._last = None
+        self.compositor.close()
+
+
+class FallbackScreen:
+    """The GPU screen until its first SDL error, then the software screen for the rest of the run.
+
+    Proven at creation is not proven forever: a driver can fail any call later (issue 14's
+    renderer failed at the first frame). Whatever the GPU path raises, from an upload to a
+    present, the renderer is destroyed, the frame on screen is drawn again in software, and
+    ``name`` (the status file's ``renderer``) says why, e.g. ``software (GPU failed: ...)``.
+    """
+
+    def __init__(self, gpu: GpuScreen, rotate: int) -> None:
+        self.gpu: GpuScreen | None = gpu
+        self.software: SoftwareScreen | None = None
+        self.window = gpu.window
+        self.logical = gpu.logical
+        self.rotate = rotate
+        self.name = gpu.name
+        self.failure: str | None = None  # the SDL error that ended the GPU path
+        self._last: _Shown | None = None
+
+    def show(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
+        if self.gpu is not None:
+            self._last = (frame, _needed(frame, surfaces), overlay)
+            if self._on_gpu(lambda gpu: gpu.show(frame, surfaces, overlay), redraw=False):
+                return
+        self._software().show(frame, surfaces, overlay)
+
+    def read_pixels(self) -> pygame.Surface:
+        if self.gpu is not None:
+            try:
+                return self.gpu.read_pixels()
+            except RENDER_ERRORS as error:
+                reason = _reason(error)
+            self._fall_back(reason, redraw=True)
+        return self._software().read_pixels()
+
+    def keep_only(self, keys: Iterable[Hashable]) -> None:
+        if self.gpu is not None:
+            wanted = tuple(keys)
+            self._on_gpu(lambda gpu: gpu.keep_only(wanted))
+
+    def refresh(self, key: Hashable, surface: pygame.Surface) -> None:
+        if self.gpu is not None:
+            self._on_gpu(lambda gpu: gpu.refresh(key, surface))
+
+    def preload(self, key: Hashable, surface: pygame.Surface) -> None:
+        if self.gpu is not None:
+            self._on_gpu(lambda gpu: gpu.preload(key, surface))
+
+    def _on_gpu(self, action: Callable[[GpuScreen], None], *, redraw: bool = True) -> bool:
+        """Run ``action`` on the GPU screen; False if an SDL error in it switched the screen to software.
+
+        ``redraw``: put the last frame back up in software at once (no caller is about to
+        show one: on a static slide nothing else would draw for a while).
+        """
+        assert self.gpu is not None
+        try:
+            action(self.gpu)
+            return True
+        except RENDER_ERRORS as error:
+            reason = _reason(error)
+        # Out of the except block, so no traceback still holds the renderer.
+        self._fall_back(reason, redraw=redraw)
+        return False
+
+    def _fall_back(self, reason: str, *, redraw: bool) -> None:
+        log.warning("GPU renderer failed (%s); using the software compositor for the rest of this run", reason)
+        gpu, self.gpu = self.gpu, None
+        assert gpu is not None
+        gpu.close()
+        del gpu
+        # SDL hands the window's surface to software drawing only once the renderer is
+        # destroyed (KMSDRM); make sure no reference cycle keeps it alive.
+        gc.collect()
+        self.failure = reason
+        self.name = f"software (GPU failed: {reason})"
+        if redraw and self._last is not None:
+            self._software().show(*self._last)
+        self._last = None  # the software screen keeps its own last good frame
+
+    def _software(self) -> SoftwareScreen:
+        if self.software is None:
+            self.software = SoftwareScreen(self.window, self.rotate)
+        return self.software
+
 
 def open_window(size: tuple[int, int] | None, fullscreen: bool, title: str = "signage") -> pygame.Window:
     """The player's window: full screen at the desktop's size, or a window of ``size``."""
@@ -143,17 +282,23 @@ def open_window(size: tuple[int, int] | None, fullscreen: bool, title: str = "si
 
 
 def open_screen(window: pygame.Window, renderer: str, rotate: int, *, software_gpu: bool = False) -> Screen:
-    """The compositor for ``window``: ``gpu``, ``software``, or ``auto`` (GPU, else software)."""
+    """The compositor for ``window``: ``gpu``, ``software``, or ``auto`` (GPU, else software).
+
+    ``gpu`` raises :class:`GpuUnavailable` when no renderer passes its self-test; once
+    running, either GPU choice falls back to software at the first SDL error.
+    """
     logical = logical_size(window.size, rotate)
     if renderer in ("auto", "gpu"):
         try:
-            screen = GpuScreen(GpuCompositor.create(window, logical, rotate, software=software_gpu))
-            log.info("renderer: %s (%dx%d, rotate %d)", screen.name, *window.size, rotate)
-            return screen
-        except (GpuUnavailable, pygame.error) as error:
+            gpu = GpuScreen(GpuCompositor.create(window, logical, rotate, software=software_gpu))
+        except GpuUnavailable as error:  # every SDL error of creation and self-test becomes one
             if renderer == "gpu":
                 raise
             log.warning("GPU renderer unavailable (%s); using the software compositor", error)
+        else:
+            log.info("renderer: %s (%dx%d, rotate %d)", gpu.name, *window.size, rotate)
+            return FallbackScreen(gpu, rotate)
+        gc.collect()  # the failed renderer must be gone before software drawing takes the window
     screen_sw = SoftwareScreen(window, rotate)
     log.info("renderer: software (%dx%d, rotate %d)", *window.size, rotate)
     return screen_sw
