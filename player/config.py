@@ -45,7 +45,7 @@ class DisplayConfig:
     margins: tuple[float, float] = (0.08, 0.08)  # safe area for text, fractions of width/height
     fullscreen: bool = True
     on_hours: tuple[tuple[HourWindow, ...], ...] | None = None  # per weekday; None: always on
-    power_off_command: str | None = None  # None: detected (vcgencmd, wlr-randr, xset)
+    power_off_command: str | None = None  # None: detected (player.power: cec, vcgencmd, wlr-randr, xset)
     power_on_command: str | None = None
     require_synced_clock: str = "auto"  # auto: only under systemd; "yes" / "no"
 

@@ -12,6 +12,7 @@ from player.errors import UsageError
 if TYPE_CHECKING:
     from player.cli import Environment
     from player.config import Config
+    from player.liveness import Liveness
 
 
 def add_report_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -34,8 +35,18 @@ def add_report_commands(commands: argparse._SubParsersAction) -> None:  # type: 
     screenshot.add_argument("--timeout", type=float, default=5.0, help="seconds to wait (default 5)")
     screenshot.set_defaults(command=cmd_screenshot)
 
-    status = commands.add_parser("status", help="what this screen is playing, since when, and what is wrong")
-    status.add_argument("--json", action="store_true", help="the status file as it is")
+    status = commands.add_parser(
+        "status",
+        help="what this screen is playing, since when, and what is wrong",
+        description="Reads STATE/status.json and checks that the player which wrote it still runs: its "
+        "pid exists and is the same process, and the file was rewritten in the last few minutes "
+        "(the player rewrites it at least once a minute). Exit status: 0 playing, 1 playing with "
+        "content or other errors, 2 no status file, 3 not running (the player died, or stopped "
+        "updating its status).",
+    )
+    status.add_argument(
+        "--json", action="store_true", help="the status file as it is (the exit status still says whether it runs)"
+    )
     status.set_defaults(command=cmd_status)
 
 
@@ -61,38 +72,53 @@ def cmd_report(args: argparse.Namespace, config: Config, env: Environment) -> in
 
 
 def cmd_status(args: argparse.Namespace, config: Config, env: Environment) -> int:
+    import time
+
+    from player.cli import ExitStatus
+    from player.liveness import judge
     from player.status import read_status
 
     path = config.state / "status.json"
     try:
         status = read_status(path)
+        written = path.stat().st_mtime
     except (OSError, ValueError) as error:
         raise UsageError(f"no status at {path} ({error}): is the player running with this config?") from None
+    liveness = judge(status, time.time(), written)
     if args.json:
         print(json.dumps(status, indent=1, ensure_ascii=False), file=env.stdout)
-        return 0
-    for line in describe(status):
-        print(line, file=env.stdout)
-    return 1 if status.get("errors") or status.get("last_error") else 0
+    else:
+        for line in describe(status, liveness):
+            print(line, file=env.stdout)
+    if not liveness.running:
+        return ExitStatus.FAILURE
+    if args.json:
+        return ExitStatus.OK
+    return ExitStatus.CONTENT_ERROR if status.get("errors") or status.get("last_error") else ExitStatus.OK
 
 
-def describe(status: dict[str, object]) -> list[str]:
-    """The status file for a person: what plays, since when, how healthy, what is wrong."""
+def describe(status: dict[str, object], liveness: Liveness | None = None) -> list[str]:
+    """The status file for a person: whether the player runs, what plays, since when, how
+    healthy, what is wrong. A dead player's last status is shown as what it was playing."""
     playing = f"{status.get('playlist')} / {status.get('slide_id')}" if status.get("playlist") else "(idle)"
     if not status.get("display_on", True):
         playing += "   (display off by schedule)"
+    power = status.get("display_power")
     uptime = status.get("uptime_s")
     disk = status.get("disk_free_bytes")
     loaded = status.get("loaded")
     names = ", ".join(str(n) for n in loaded) if isinstance(loaded, list) and loaded else "-"
-    lines = [
+    dead = liveness is not None and not liveness.running
+    lines = [liveness.headline()] if liveness is not None and dead else []
+    lines += [
         f"screen      {status.get('screen', '?')}   player {status.get('player_version', '?')}",
-        f"playing     {playing}",
-        f"updated     {status.get('time')}",
+        f"{'was playing' if dead else 'playing    '} {playing}",
+        f"updated     {status.get('written') or status.get('time')}",
         f"up          {_duration(uptime) if uptime is not None else '?'} (since {status.get('started', '?')})",
         f"content     version {status.get('content_version') or '-'}; loaded: {names}",
         f"last sync   {status.get('last_sync') or 'never'}",
         f"renderer    {status.get('renderer', '?')}; last transition {status.get('last_transition_fps') or '-'} fps",
+        f"power       {_POWER.get(str(power), power) if power else '?'}",
         f"disk free   {disk / 2**30:.1f} GiB" if isinstance(disk, int) else "disk free   ?",
     ]
     errors = status.get("errors")
@@ -115,14 +141,22 @@ def cmd_screenshot(args: argparse.Namespace, config: Config, env: Environment) -
     import time
 
     from player.errors import PlayerError
+    from player.liveness import judge
     from player.status import read_status
 
+    path = config.state / "status.json"
     try:
-        pid = read_status(config.state / "status.json").get("pid")
+        status = read_status(path)
+        written = path.stat().st_mtime
     except (OSError, ValueError) as error:
         raise UsageError(f"no status in {config.state} ({error}): is the player running with this config?") from None
+    pid = status.get("pid")
     if not isinstance(pid, int):
         raise UsageError("the status file names no player process; is the player running?")
+    liveness = judge(status, time.time(), written)
+    if not liveness.running:
+        # Not even a signal: a dead player's pid may now be another program, which SIGUSR1 would kill.
+        raise PlayerError(f"the player is {liveness.headline()}")
     picture = config.state / "screenshot.png"
     before = picture.stat().st_mtime_ns if picture.exists() else 0
     try:
@@ -136,6 +170,17 @@ def cmd_screenshot(args: argparse.Namespace, config: Config, env: Environment) -
             return 0
         time.sleep(0.05)
     raise PlayerError(f"the player (pid {pid}) wrote no screenshot within {args.timeout:g} s")
+
+
+_POWER = {  # player.power's methods, for `signage status`
+    "cec": "HDMI-CEC standby outside on_hours",
+    "vcgencmd": "vcgencmd display_power outside on_hours",
+    "wlr-randr": "wlr-randr outputs off outside on_hours",
+    "xset": "X11 DPMS off outside on_hours",
+    "command": "display.power_off_command outside on_hours",
+    "black": "black screen outside on_hours (the panel stays lit: no HDMI-CEC, no working vcgencmd)",
+    "none": "always on (no on_hours)",
+}
 
 
 def _duration(seconds: object) -> str:

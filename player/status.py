@@ -1,7 +1,9 @@
 """The status file: what the screen shows and what is wrong, rewritten atomically.
 
-Written on every slide change and every reload, so monitoring (and tests) can read it at
-any moment and always get a whole document. Keys are stable; later features only add.
+Written on every slide change and every reload, and at least every ``STATUS_REFRESH_S``
+otherwise (a static slide, the panel off), so monitoring (and tests) can read it at any
+moment and always get a whole document, and a file much older than that means the player
+stopped (``player.liveness``). Keys are stable; later features only add.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 
 from player.atomic import write_bytes_atomic
 from player.errors import Problem
+
+STATUS_REFRESH_S = 60.0  # the longest the file goes unrewritten while the player runs
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pygame
@@ -63,14 +63,21 @@ class RunningPlayer:
         return err
 
 
-def start_player(root: Path, playlists: dict[str, str], *extra: str, config: str = "timezone: UTC\n") -> RunningPlayer:
-    """Lay out a content folder under ``root`` and start ``signage run`` on it."""
+def start_player(
+    root: Path,
+    playlists: dict[str, str],
+    *extra: str,
+    config: str = "timezone: UTC\n",
+    environ: Mapping[str, str] | None = None,
+) -> RunningPlayer:
+    """Lay out a content folder under ``root`` and start ``signage run`` on it, in ``environ``
+    (default: this process's environment) with SDL's dummy driver."""
     for folder in ("playlists", "media", "state", "config"):
         (root / folder).mkdir(exist_ok=True)
     (root / "config" / "player.yaml").write_text(config)
     for name, text in playlists.items():
         (root / "playlists" / name).write_text(text)
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+    env = {**(os.environ if environ is None else environ), "SDL_VIDEODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "player", "-v", "run", "--windowed", "--size", "320x180", "--renderer", "software", *extra],
         cwd=root,
@@ -87,3 +94,14 @@ def stop(running: RunningPlayer) -> None:
     if running.process.poll() is None:
         running.process.kill()
     running.process.communicate()
+
+
+def stand_in(folder: Path, name: str, script: str, log: Path) -> Path:
+    """A program ``folder/name`` (a POSIX shell script) that appends its arguments to ``log``,
+    one call a line, then runs ``script``: a stand-in for a tool this machine lacks (cec-ctl,
+    vcgencmd) that answers the way the real one does. Put ``folder`` first on PATH."""
+    folder.mkdir(parents=True, exist_ok=True)
+    program = folder / name
+    program.write_text(f"#!/bin/sh\necho \"{name} $*\" >> '{log}'\n{script}\n")
+    program.chmod(0o755)
+    return program

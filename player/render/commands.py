@@ -152,6 +152,7 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
     status = args.status if args.status is None or args.status.is_absolute() else env.cwd / args.status
     status_path = status or config.state / "status.json"
     notifier = Notifier()
+    display_power = _display_power(config, env)
     # Preview keys only in a window: a keyboard left plugged into a billboard must not stop it.
     player = Player(
         Timetable(library.playlists),
@@ -165,13 +166,14 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
         screenshot_path=config.state / "screenshot.png",
         notifier=notifier,
         power=_power_schedule(config),
-        display_power=_display_power(config),
+        display_power=display_power,
         clock_guard=_clock_guard(config, status_path, real_clock=start is None and args.speed == 1, notifier=notifier),
         proof=ProofLog(config.state / "proof", keep_days=config.reporting.keep_days),
         screen_id=config.screen_id or socket.gethostname(),
         video_decoder=config.video_decoder,
     )
     player.problems = library.problems
+    player.reporter.display_power = display_power.method
     player.content_version = library.content_version
 
     def rescan(target: Player) -> None:
@@ -247,13 +249,20 @@ def _power_schedule(config: Config) -> PowerSchedule | None:
     return PowerSchedule(config.timezone or "UTC", hours) if hours is not None else None
 
 
-def _display_power(config: Config) -> DisplayPower:
+def _display_power(config: Config, env: Environment) -> DisplayPower:
+    """The configured commands, else the first method that works here (asked only when
+    on_hours can switch the panel off: probing HDMI-CEC registers the Pi with the TV)."""
     from player.power import DisplayPower
 
     display = config.display
-    if display.power_off_command or display.power_on_command:
-        return DisplayPower(display.power_off_command, display.power_on_command)
-    return DisplayPower.detect()
+    if display.on_hours is None:
+        power = DisplayPower(None, None, "none")
+    elif display.power_off_command or display.power_on_command:
+        power = DisplayPower(display.power_off_command, display.power_on_command)
+    else:
+        power = DisplayPower.detect(env.environ)
+    log.info("display power: %s", power.describe())
+    return power
 
 
 def _clock_guard(config: Config, status_path: Path, *, real_clock: bool, notifier: Notifier) -> ClockGuard | None:

@@ -313,8 +313,10 @@ class Player:
                 self.screen.show(Frame(()), {}, None)
                 self.display_power.set(False)
                 self.reporter.status_due = True
-        if not on and self.reporter.status_due:
+        if not on and self.reporter.status_needed():  # kept fresh all night: `signage status` judges by its age
             self._write_status()
+        if not on and self.reporter.screenshot_due:  # a screenshot at night shows the black frame
+            self.reporter.write_screenshot(self.screen.read_pixels())
         return on
 
     def _seconds_until_power_change(self, now: datetime) -> float:

@@ -16,14 +16,13 @@ import pygame
 
 from player import __version__
 from player.atomic import write_atomic
+from player.liveness import process_start
 from player.notify import Notifier
 from player.proof import COMPLETE_TOLERANCE_S, Play, ProofLog
 from player.scheduler import Decision
-from player.status import Status, write_status
+from player.status import STATUS_REFRESH_S, Status, write_status
 
 log = logging.getLogger(__name__)
-
-STATUS_REFRESH_S = 60.0  # the status file (and so heartbeats) stays fresh on a long static slide
 
 
 @dataclass
@@ -40,6 +39,8 @@ class Reporter:
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     status_due: bool = True
     screenshot_due: bool = False
+    display_power: str = "none"  # how the panel is switched outside on_hours (player.power)
+    _pid_start: int | None = field(default_factory=lambda: process_start(os.getpid()))
     _started_mono: float = field(default_factory=time.monotonic)
     _status_written: float = 0.0
     _ready_sent: bool = False
@@ -134,11 +135,14 @@ class Reporter:
         return {
             "screen": self.screen_id,
             "pid": os.getpid(),  # for `signage screenshot` and operators
+            "pid_start": self._pid_start,  # with pid, names this process (player.liveness)
+            "written": datetime.now(UTC).isoformat(),  # wall clock: "time" is content time
             "player_version": __version__,
             "started": self.started.isoformat(),
             "uptime_s": round(time.monotonic() - self._started_mono, 1),
             "renderer": renderer,
             "display_on": display_on,
+            "display_power": self.display_power,
             "last_sync": sync.get("last_success"),
             "last_sync_error": sync.get("last_error"),
             "last_error": self.last_error,
