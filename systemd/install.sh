@@ -18,10 +18,12 @@ readonly SERVICE_USER=signage
 readonly SERVICE_GROUPS=(video render input)
 # What the player needs from Debian. SDL itself comes inside the pygame-ce wheel, but its
 # KMSDRM driver loads libdrm, libgbm, EGL and GLES at run time, and Mesa's drivers (vc4/v3d
-# on a Pi) come with libegl-mesa0 and libgl1-mesa-dri.
+# on a Pi) come with libegl-mesa0 and libgl1-mesa-dri. libgl1 too, found on the emulated
+# console box (make box-test): SDL's renderer tries desktop OpenGL first, and without
+# libGL.so.1 it ended on its OpenGL ES 1 renderer, which has no render targets.
 readonly PACKAGES=(
   python3-venv fonts-noto-cjk fonts-dejavu-core fontconfig
-  libdrm2 libgbm1 libegl1 libgles2 libegl-mesa0 libgl1-mesa-dri
+  libdrm2 libgbm1 libegl1 libgles2 libgl1 libegl-mesa0 libgl1-mesa-dri
 )
 # Console blanking would blank the panel under the player; the cursor would blink in a corner
 # between the console and the first frame.
