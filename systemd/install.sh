@@ -21,9 +21,11 @@ readonly SERVICE_GROUPS=(video render input)
 # on a Pi) come with libegl-mesa0 and libgl1-mesa-dri. libgl1 too, found on the emulated
 # console box (make box-test): SDL's renderer tries desktop OpenGL first, and without
 # libGL.so.1 it ended on its OpenGL ES 1 renderer, which has no render targets.
+# v4l-utils brings cec-ctl, which switches the panel off and on over HDMI-CEC (display.on_hours).
 readonly PACKAGES=(
   python3-venv fonts-noto-cjk fonts-dejavu-core fontconfig
   libdrm2 libgbm1 libegl1 libgles2 libgl1 libegl-mesa0 libgl1-mesa-dri
+  v4l-utils
 )
 # Console blanking would blank the panel under the player; the cursor would blink in a corner
 # between the console and the first frame.

@@ -79,3 +79,28 @@ def test_the_player_sends_ready_status_and_watchdog_at_half_the_interval(listene
     gaps = [b - a for a, b in itertools.pairwise(pings)]
     # Half of WATCHDOG_USEC (0.5 s) while a static slide is up: the loop wakes for it.
     assert len(pings) >= 5 and all(0.3 < gap < 0.8 for gap in gaps), gaps
+
+
+def test_a_player_started_outside_its_on_hours_is_ready(listener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The black screen of display.on_hours is the first frame: READY, not a start that never ends."""
+    sock, path = listener
+    for folder in ("playlists", "media", "state", "config"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "config" / "player.yaml").write_text('timezone: UTC\ndisplay:\n  on_hours: ["07:00-08:00"]\n')
+    (tmp_path / "playlists" / "house.yaml").write_text("name: house\nslides:\n  - {text: Hello, duration: 60}\n")
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "NOTIFY_SOCKET": path, "PATH": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "player", "run", "--windowed", "--size", "320x180", "--duration", "2",
+         "--at", "2018-02-10T03:00"],
+        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    messages: list[bytes] = []
+    try:
+        while not messages or messages[-1] != b"STOPPING=1":
+            try:
+                messages.append(sock.recv(256))
+            except TimeoutError:
+                break
+    finally:
+        process.wait(20)
+    assert b"READY=1" in messages

@@ -311,6 +311,10 @@ class Player:
                 self.reporter.slide_ended(now)
                 self._transition = None
                 self.screen.show(Frame(()), {}, None)
+                # A black screen by schedule is a frame on screen too: a player started at night
+                # must still say READY, or systemd times the start out and restarts it all night
+                # (found on the emulated box).
+                self.reporter.frame_presented()
                 self.display_power.set(False)
                 self.reporter.status_due = True
         if not on and self.reporter.status_needed():  # kept fresh all night: `signage status` judges by its age
