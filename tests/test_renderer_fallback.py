@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pygame
@@ -25,7 +26,7 @@ from pygame._sdl2.sdl2 import error as SdlError
 
 from player.render.frame import Frame, Layer
 from player.render.gpu import GpuUnavailable
-from player.render.screen import Screen, SoftwareScreen, open_screen
+from player.render.screen import SETTLE_PRESENTS, Screen, SoftwareScreen, open_screen
 from player.render.software import draw_frame, rotate_into
 from tests.harness import RunningPlayer, stop
 
@@ -394,3 +395,47 @@ def test_the_player_keeps_playing_in_software_when_the_gpu_fails_mid_run(tmp_pat
     failed = [line for line in log.splitlines() if "GPU renderer failed" in line]
     assert len(failed) == 1 and "WARNING" in failed[0] and "injected: present failed" in failed[0], log
     assert "renderer: gpu" in log  # it did start on the GPU path
+
+
+# -- a frame reaches the glass ---------------------------------------------------------------
+
+
+class CountingWindow:
+    """The real window, counting its flips (what KMSDRM needs several of, see SETTLE_PRESENTS)."""
+
+    def __init__(self, window: pygame.Window) -> None:
+        self.window = window
+        self.size = window.size
+        self.flips = 0
+
+    def get_surface(self) -> pygame.Surface:
+        return self.window.get_surface()
+
+    def flip(self) -> None:
+        self.flips += 1
+        self.window.flip()
+
+
+def test_a_static_frame_is_presented_again_before_the_loop_sleeps_on_it(tmp_path: Path) -> None:
+    """On the emulated box a single present of a static slide left the console black for its whole turn."""
+    from player.clock import ScaledClock
+    from player.loader import load_playlists
+    from player.render.loop import Player
+    from player.render.slides import Painter
+    from player.render.text import FontChain
+    from player.scheduler import Timetable
+
+    pygame.display.init()
+    pygame.freetype.init()
+    window = pygame.Window("t", (160, 90))
+    counting = CountingWindow(window)
+    screen = SoftwareScreen(window, 0)
+    screen.window = counting  # type: ignore[assignment]
+    playlist = "name: house\nslides:\n  - {text: Hi, background: '#00ff00', duration: 3600}\n"
+    timetable = Timetable(load_playlists({"house.yaml": playlist}).playlists)
+    start = datetime(2024, 1, 1, 12, tzinfo=UTC)
+    player = Player(timetable, ScaledClock(start, 1.0), screen, Painter(tmp_path, (160, 90), FontChain.resolve()))
+    player.run(duration=0.5)
+    assert counting.flips == 1 + SETTLE_PRESENTS
+    assert screen.read_pixels().get_at((2, 2))[:3] == (0, 255, 0)
+    window.destroy()

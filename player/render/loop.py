@@ -46,6 +46,8 @@ REPORTS_KEPT = 100
 PRESTARTED_LATE_S = 0.25  # a video decoding ahead is used only if its turn began less than this ago
 MAX_SLEEP_S = 1.0  # even a static screen wakes this often, so signals and quit are prompt
 OVERLAY_REFRESH_S = 0.5
+SETTLE_MIN_SLEEP_S = 0.1  # a sleep this long is on a static frame: present it again first
+SETTLE_STEP_S = 0.02  # between those presents
 INPUT_POLL_S = 0.05  # how often a preview window looks at the keyboard while a slide is static
 NOT_READY_RETRY_S = 0.25  # how soon to look again at a media file that is still being written
 IDLE_TRANSITION = ("cut", 0.0)  # idle has no start instant of its own to fade from
@@ -465,6 +467,10 @@ class Player:
         if seconds <= 0:
             self._handle(pygame.event.get())
             return
+        # Before sleeping on a frame, make sure it is on the glass (screen.SETTLE_PRESENTS);
+        # not between a video's frames, whose next present comes within a frame's time.
+        if seconds >= SETTLE_MIN_SLEEP_S and self.screen.settle():
+            seconds = SETTLE_STEP_S
         # Sleep on a Waker, not pygame.event.wait(): pygame-ce polls for events every
         # millisecond inside it (measured: ~30 ms of CPU per static second, bench/RESULTS.md).
         # Messages, stop() and signals wake it; a preview window checks input every 50 ms.

@@ -53,6 +53,18 @@ class Screen(Protocol):
         """Get ready to show a prepared slide soon (the GPU path uploads its texture now)."""
         ...
 
+    def settle(self) -> bool:
+        """Present the last frame once more if the display may not show it yet; True while more are owed."""
+        ...
+
+
+# On a bare console (SDL's KMSDRM driver) a presented frame reaches the glass only after
+# later presents: on the emulated box the first frame of a GPU renderer stayed black until a
+# second present, and a software window's until a third, so a player that started on a static
+# slide showed black for its whole duration. Every frame is presented this many times more
+# before the loop sleeps on it (see Player._wait): a few presents per slide change.
+SETTLE_PRESENTS = 3
+
 
 def logical_size(physical: tuple[int, int], rotate: int) -> tuple[int, int]:
     """The frame size content is laid out in: width and height swap for portrait mounts."""
@@ -83,6 +95,7 @@ class SoftwareScreen:
         self._canvas = pygame.Surface(self.logical) if rotate else None
         self._last_good: _Shown | None = None
         self._errors_said: set[str] = set()
+        self._owed = 0  # presents of the last frame still to make (SETTLE_PRESENTS)
 
     def show(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
         shown = (frame, _needed(frame, surfaces), overlay)
@@ -93,6 +106,17 @@ class SoftwareScreen:
             self._put_back_last_good()
             return
         self._last_good = shown
+        self._owed = SETTLE_PRESENTS
+
+    def settle(self) -> bool:
+        if self._owed <= 0:
+            return False
+        self._owed -= 1
+        try:
+            self.window.flip()  # the window's surface still holds the last frame
+        except RENDER_ERRORS as error:
+            self._said(error)
+        return self._owed > 0
 
     def _draw(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
         target = self.window.get_surface()
@@ -144,6 +168,7 @@ class GpuScreen:
         self.name = compositor.name
         self._last: tuple[Frame, pygame.Surface | None] | None = None
         self._overlay_key = object()
+        self._owed = 0  # presents of the last frame still to make (SETTLE_PRESENTS)
 
     def show(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
         for layer in frame.layers:
@@ -151,6 +176,15 @@ class GpuScreen:
         self._draw(frame, overlay)
         self.compositor.present()
         self._last = (frame, overlay)
+        self._owed = SETTLE_PRESENTS
+
+    def settle(self) -> bool:
+        if self._owed <= 0 or self._last is None:
+            return False
+        self._owed -= 1
+        self._draw(*self._last)  # the back buffer is undefined after a present
+        self.compositor.present()
+        return self._owed > 0
 
     def _draw(self, frame: Frame, overlay: pygame.Surface | None) -> None:
         self.compositor.draw(frame)
@@ -230,6 +264,13 @@ class FallbackScreen:
     def preload(self, key: Hashable, surface: pygame.Surface) -> None:
         if self.gpu is not None:
             self._on_gpu(lambda gpu: gpu.preload(key, surface))
+
+    def settle(self) -> bool:
+        if self.gpu is not None:
+            owed: list[bool] = []
+            if self._on_gpu(lambda gpu: owed.append(gpu.settle())):
+                return owed[0]
+        return self.software is not None and self.software.settle()
 
     def _on_gpu(self, action: Callable[[GpuScreen], None], *, redraw: bool = True) -> bool:
         """Run ``action`` on the GPU screen; False if an SDL error in it switched the screen to software.
