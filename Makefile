@@ -70,6 +70,16 @@ bench: system-deps $(STAMP)
 	@./scripts/ensure-debs.sh xvfb feh x11-utils
 	$(PY) bench/run_all.py
 
+# The emulated signage box (tests/box/): a Debian 12 console machine built with debootstrap,
+# the README's install run inside it, booted under QEMU, its real screen read. ARCH=arm64
+# boots the same box as a generic arm64 board (Raspberry Pi OS is arm64; slow under TCG).
+ARCH ?= amd64
+BOX_DEBS_amd64 := qemu-system-x86
+BOX_DEBS_arm64 := qemu-system-arm qemu-user-static
+box-test: system-deps $(STAMP)
+	@./scripts/ensure-debs.sh debootstrap e2fsprogs openssh-client socat $(BOX_DEBS_$(ARCH))
+	$(PY) tests/box/run.py --arch $(ARCH)
+
 demo: system-deps $(STAMP)
 	@./scripts/demo.sh
 
