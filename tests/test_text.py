@@ -381,3 +381,13 @@ def test_layout_is_frozen(chain: FontChain) -> None:
     assert isinstance(layout, TextLayout)
     with pytest.raises(AttributeError):
         layout.size = 3  # type: ignore[misc]
+
+
+def test_fonts_located_side_by_side_are_the_ones_located_in_turn() -> None:
+    """locate_fonts asks fontconfig for every pattern at once (start-up); the answers keep their order."""
+    import shutil
+
+    from player.render.text import DEFAULT_FONTS, _locate, locate_fonts
+
+    specs = [*DEFAULT_FONTS, "No Such Font Family", "/no/such/file.ttf"]
+    assert locate_fonts(specs) == [_locate(spec, shutil.which("fc-match")) for spec in specs]

@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from player.power import DisplayPower, PowerSchedule
     from player.render.loop import Player
     from player.render.slides import Painter
+    from player.render.text import FontFile
     from player.uplink import Heartbeat, ProofUploader
 
 log = logging.getLogger("player.run")
@@ -96,14 +98,16 @@ class NoDisplay(PlayerError, RuntimeError):
     """SDL found no display to open (no X11/Wayland session, no KMS device)."""
 
 
-def _painter(config: Config, size: tuple[int, int], settle: float = 0.0) -> Painter:
+def _painter(
+    config: Config, size: tuple[int, int], settle: float = 0.0, fonts: Future[list[FontFile | None]] | None = None
+) -> Painter:
     from player.render.slides import Painter
     from player.render.text import FontChain
 
     return Painter(
         config.media,
         size,
-        FontChain.resolve(config.fonts),
+        FontChain.resolve(config.fonts, fonts.result() if fonts else None),
         margins=config.display.margins,
         max_megapixels=config.max_megapixels,
         idle=config.idle,
@@ -142,13 +146,18 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
     from player.proof import ProofLog
     from player.render.loop import Player
     from player.render.screen import logical_size, open_screen, open_window
+    from player.render.text import locate_fonts
     from player.scheduler import Timetable
     from player.watch import FolderWatcher
 
     fullscreen = not args.windowed and (args.fullscreen or config.display.fullscreen)
-    window = open_window(size, fullscreen)
-    screen = open_screen(window, args.renderer or config.display.renderer, config.display.rotate)
-    painter = _painter(config, logical_size(window.size, config.display.rotate), settle=config.watch.settle)
+    # Fonts are looked up while the window and renderer open: both are on the way to the first frame.
+    with ThreadPoolExecutor(1) as lookup:
+        fonts = lookup.submit(locate_fonts, config.fonts)
+        window = open_window(size, fullscreen)
+        screen = open_screen(window, args.renderer or config.display.renderer, config.display.rotate)
+        logical = logical_size(window.size, config.display.rotate)
+        painter = _painter(config, logical, settle=config.watch.settle, fonts=fonts)
     status = args.status if args.status is None or args.status.is_absolute() else env.cwd / args.status
     status_path = status or config.state / "status.json"
     notifier = Notifier()

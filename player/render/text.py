@@ -12,6 +12,7 @@ import math
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -76,17 +77,19 @@ class FontChain:
         self._face_for: dict[str, int | None] = {}
 
     @classmethod
-    def resolve(cls, specs: Sequence[str] = DEFAULT_FONTS) -> FontChain:
+    def resolve(
+        cls, specs: Sequence[str] = DEFAULT_FONTS, located: Sequence[FontFile | None] | None = None
+    ) -> FontChain:
         """Load fontconfig patterns or file paths ("x.ttc#1" picks a face), skipping absent ones.
 
-        pygame's bundled font always ends the chain, so it is never empty.
+        ``located``: what :func:`locate_fonts` found for ``specs``, when the caller looked them
+        up ahead (while the window opens). pygame's bundled font always ends the chain, so it
+        is never empty.
         """
         pygame.freetype.init()
-        fc_match = shutil.which("fc-match")
         faces: list[pygame.freetype.Font] = []
         seen: set[tuple[str, int]] = set()
-        for spec in specs:
-            found = _locate(spec, fc_match)
+        for spec, found in zip(specs, locate_fonts(specs) if located is None else located, strict=True):
             if found is None or found in seen:
                 continue
             try:
@@ -111,7 +114,22 @@ class FontChain:
         return self._face_for[ch]
 
 
-def _locate(spec: str, fc_match: str | None) -> tuple[str, int] | None:
+FontFile = tuple[str, int]  # a font file and the face in it
+
+
+def locate_fonts(specs: Sequence[str]) -> list[FontFile | None]:
+    """Where each font spec is installed (None: not), asking fontconfig for all at once.
+
+    One ``fc-match`` process per pattern, run side by side: on the emulated console box each
+    takes 0.4 s, and they stood in line before the first frame. No pygame here, so it may run
+    on another thread while the window opens.
+    """
+    fc_match = shutil.which("fc-match")
+    with ThreadPoolExecutor(max(1, len(specs))) as pool:
+        return list(pool.map(lambda spec: _locate(spec, fc_match), specs))
+
+
+def _locate(spec: str, fc_match: str | None) -> FontFile | None:
     """(file, face index) for a font spec, or None (logged) when it is not installed."""
     path, _, index = spec.partition("#")
     if "/" in path or path.lower().endswith(_FONT_SUFFIXES):

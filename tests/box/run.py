@@ -97,7 +97,8 @@ class Screen:
         self.box = box
         self.work = work
         self.shots = work / "shots"
-        self.shots.mkdir(exist_ok=True)
+        shutil.rmtree(self.shots, ignore_errors=True)
+        self.shots.mkdir()
         self.count = 0
 
     def dump(self, label: str) -> Path:
@@ -148,11 +149,20 @@ class Screen:
             time.sleep(0.2)
         return shots
 
-    def first_match(self, shots: list[tuple[float, Path]], offset: float) -> tuple[float, str]:
-        """The earliest recorded screen that shows the render of its own instant."""
+    def first_match(self, shots: list[tuple[float, Path]], offset: float, after_dark: bool = False) -> tuple[float, str]:
+        """The earliest recorded screen that shows the render of its own instant.
+
+        ``after_dark``: the earliest after the first one that does not (the screen a dead
+        player left may show its last frame for a moment before the console takes over).
+        """
         content = self.box_content()
         wall_minus_mono = time.time() - time.monotonic()
         failed: Path | None = None
+        if after_dark:
+            dark = next((i for i, (_, shot) in enumerate(shots) if not self.matches_at(shot, content, offset)), None)
+            if dark is None:
+                return shots[0][0], f"never left the content in {len(shots)} screens read"
+            shots = shots[dark:]
         for taken, shot in shots:
             if failed is not None and same_pictures(shot, failed):
                 continue  # the same console or black screen as the last one read: no render needed
@@ -192,6 +202,12 @@ class Screen:
                 return last
             time.sleep(1.0)
         raise AssertionError(f"the screen never matched its render: {last}")
+
+    def matches_at(self, shot: Path, content: Path, offset: float) -> bool:
+        wall = shot.stat().st_mtime  # written by QEMU as it read the screen
+        render = self.render(content, datetime.fromtimestamp(wall + offset, UTC), PILImage.open(shot).size,
+                             shot.with_name(shot.stem + "-render.png"))
+        return matching_share(shot, render) >= MATCH_SHARE
 
     def is_black(self, label: str, timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout
@@ -319,7 +335,7 @@ def check_kill(box: Box, screen: Screen) -> str:
     killed = time.monotonic()
     shots = screen.record("after-kill", 12)
     state = wait_ready(box, 30, since_pid=pid)
-    taken, back = screen.first_match(shots, offset)
+    taken, back = screen.first_match(shots, offset, after_dark=True)
     seconds = taken - killed
     assert seconds <= KILL_BACK_S, f"the screen came back {seconds:.1f} s after kill -9 ({back})"
     return f"new pid {state['MainPID']}, screen back {seconds:.1f} s after kill -9; {back}"
