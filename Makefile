@@ -7,8 +7,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # Debian packages the player and its tests need: fonts with CJK glyphs (and a Latin sans),
-# fontconfig to find them, nginx for the end-to-end sync test.
-DEB_PACKAGES := fonts-noto-cjk fonts-dejavu-core fontconfig nginx shellcheck
+# fontconfig to find them, nginx for the end-to-end sync test, Mesa for the GPU-path tests
+# (SDL's offscreen driver gives a real OpenGL renderer through EGL).
+DEB_PACKAGES := fonts-noto-cjk fonts-dejavu-core fontconfig nginx shellcheck libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri
 
 .PHONY: demo test lint unit system-deps venv sheet clean help bench soak lock box-test
 

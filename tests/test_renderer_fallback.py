@@ -439,3 +439,63 @@ def test_a_static_frame_is_presented_again_before_the_loop_sleeps_on_it(tmp_path
     assert counting.flips == 1 + SETTLE_PRESENTS
     assert screen.read_pixels().get_at((2, 2))[:3] == (0, 255, 0)
     window.destroy()
+
+
+# -- auto picks by what the GL is --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("gl", "software"),
+    [
+        ("llvmpipe (LLVM 15.0.6, 256 bits)", True),
+        ("softpipe", True),
+        ("Software Rasterizer", True),
+        ("V3D 4.2", False),
+        ("Mesa Intel(R) UHD Graphics 620 (KBL GT2)", False),
+        ("virgl (Gallium)", False),
+    ],
+)
+def test_software_rasterisers_are_told_by_name(gl: str, software: bool) -> None:
+    from player.render.glinfo import is_software_rasteriser
+
+    assert is_software_rasteriser(gl) is software
+
+
+@pytest.fixture
+def offscreen_window() -> Iterator[pygame.Window]:
+    """SDL's offscreen driver: a real OpenGL context through EGL, which is Mesa's llvmpipe here."""
+    pygame.display.quit()
+    os.environ["SDL_VIDEODRIVER"] = "offscreen"
+    try:
+        pygame.display.init()
+        window = pygame.Window("t", (64, 36))
+        yield window
+        window.destroy()
+    finally:
+        pygame.display.quit()
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        pygame.display.init()  # as the module's other tests expect
+
+
+def test_auto_takes_the_software_compositor_on_a_software_rasteriser(
+    offscreen_window: pygame.Window, caplog: pytest.LogCaptureFixture
+) -> None:
+    from player.render.glinfo import current_gl_renderer, is_software_rasteriser
+
+    probe = video.Renderer(offscreen_window)
+    gl = current_gl_renderer()
+    del probe
+    assert gl is not None and is_software_rasteriser(gl), f"this test needs Mesa's llvmpipe, the GL is {gl}"
+    with caplog.at_level(logging.INFO, logger="player.render.screen"):
+        screen = open_screen(offscreen_window, "auto", 0)
+    assert isinstance(screen, SoftwareScreen)
+    assert screen.name == f"software (the GL is {gl}, a software rasteriser)"
+    assert any("composing in main memory is cheaper" in r.message for r in caplog.records)
+    screen.show(Frame((), background=(0, 0, 255, 255)), {}, None)
+    assert screen.read_pixels().get_at((5, 5))[:3] == (0, 0, 255)
+
+
+def test_gpu_forces_the_gpu_path_on_a_software_rasteriser(offscreen_window: pygame.Window) -> None:
+    screen = open_screen(offscreen_window, "gpu", 0)
+    assert not isinstance(screen, SoftwareScreen)
+    assert screen.name == "gpu"

@@ -18,6 +18,7 @@ from pygame._sdl2.sdl2 import error as SdlError
 
 from player.errors import PlayerError
 from player.render.frame import Frame, Layer
+from player.render.glinfo import current_gl_renderer, is_software_rasteriser
 from player.render.software import draw_frame, rotate_into
 
 # What drawing can raise. ``pygame._sdl2`` has an error class of its own, not a pygame.error
@@ -33,6 +34,14 @@ _PROBE_KEYS = (("gpu probe", "halves"), ("gpu probe", "veil"))
 
 class GpuUnavailable(PlayerError, RuntimeError):
     """No accelerated SDL renderer could be created for the window, or it failed its self-test."""
+
+
+class SoftwareGL(GpuUnavailable):
+    """The renderer's OpenGL draws on the CPU (Mesa's llvmpipe): the software compositor is cheaper."""
+
+    def __init__(self, gl_renderer: str) -> None:
+        super().__init__(f"the GL is {gl_renderer}, a software rasteriser")
+        self.gl_renderer = gl_renderer
 
 
 class GpuCompositor:
@@ -52,9 +61,20 @@ class GpuCompositor:
 
     @classmethod
     def create(
-        cls, window: pygame.Window, logical: tuple[int, int], rotate: int, *, vsync: bool = True, software: bool = False
+        cls,
+        window: pygame.Window,
+        logical: tuple[int, int],
+        rotate: int,
+        *,
+        vsync: bool = True,
+        software: bool = False,
+        refuse_software_gl: bool = False,
     ) -> GpuCompositor:
-        """Make a renderer for ``window``; ``software=True`` asks SDL for its software renderer (tests)."""
+        """Make a renderer for ``window``; ``software=True`` asks SDL for its software renderer (tests).
+
+        ``refuse_software_gl``: raise :class:`SoftwareGL` when the renderer's OpenGL is a CPU
+        rasteriser (``display.renderer: auto``), before the self-test spends its time.
+        """
         try:
             # Render targets only when rotating: the unrotated path never sets one (issue 14).
             renderer = video.Renderer(
@@ -62,6 +82,10 @@ class GpuCompositor:
             )
         except RENDER_ERRORS as error:
             raise GpuUnavailable(f"no SDL renderer for this display: {error}") from error
+        gl_renderer = None if software else current_gl_renderer()
+        if refuse_software_gl and gl_renderer is not None and is_software_rasteriser(gl_renderer):
+            del renderer
+            raise SoftwareGL(gl_renderer)
         return cls.proven(window, renderer, logical, rotate, "gpu (SDL software renderer)" if software else "gpu")
 
     @classmethod

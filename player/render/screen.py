@@ -17,7 +17,7 @@ from typing import Protocol
 import pygame
 
 from player.render.frame import Frame
-from player.render.gpu import RENDER_ERRORS, GpuCompositor, GpuUnavailable
+from player.render.gpu import RENDER_ERRORS, GpuCompositor, GpuUnavailable, SoftwareGL
 from player.render.software import draw_frame, rotate_into
 
 log = logging.getLogger(__name__)
@@ -329,18 +329,28 @@ def open_screen(window: pygame.Window, renderer: str, rotate: int, *, software_g
     running, either GPU choice falls back to software at the first SDL error.
     """
     logical = logical_size(window.size, rotate)
+    why = ""
     if renderer in ("auto", "gpu"):
         try:
-            gpu = GpuScreen(GpuCompositor.create(window, logical, rotate, software=software_gpu))
+            compositor = GpuCompositor.create(
+                window, logical, rotate, software=software_gpu, refuse_software_gl=renderer == "auto"
+            )
+        except SoftwareGL as error:
+            # A choice, not a failure: on llvmpipe the GPU path costs LLVM's memory, a GL copy
+            # of every slide and slower frames (issue 17; on the emulated box 45% of a core).
+            log.info("%s: composing in main memory is cheaper (display.renderer: gpu forces the GPU path)", error)
+            why = f" ({error})"
         except GpuUnavailable as error:  # every SDL error of creation and self-test becomes one
             if renderer == "gpu":
                 raise
             log.warning("GPU renderer unavailable (%s); using the software compositor", error)
         else:
+            gpu = GpuScreen(compositor)
             log.info("renderer: %s (%dx%d, rotate %d)", gpu.name, *window.size, rotate)
             return FallbackScreen(gpu, rotate)
         gc.collect()  # the failed renderer must be gone before software drawing takes the window
     screen_sw = SoftwareScreen(window, rotate)
+    screen_sw.name += why
     log.info("renderer: software (%dx%d, rotate %d)", *window.size, rotate)
     return screen_sw
 
