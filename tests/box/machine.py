@@ -111,9 +111,9 @@ class Box:
             return reply["return"]
 
     def screendump(self, path: Path) -> Path:
-        """The box's real screen, as QEMU's display device shows it, to a PNG file."""
+        """The box's real screen, as QEMU's display device shows it, to a PNG or (cheaper) PPM file."""
         path.unlink(missing_ok=True)
-        self.qmp("screendump", filename=str(path), format="png")
+        self.qmp("screendump", filename=str(path), format=path.suffix[1:])
         return path
 
     def wait_qmp(self, timeout: float = 60) -> None:

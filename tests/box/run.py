@@ -101,9 +101,9 @@ class Screen:
         self.shots.mkdir()
         self.count = 0
 
-    def dump(self, label: str) -> Path:
+    def dump(self, label: str, suffix: str = ".png") -> Path:
         self.count += 1
-        return self.box.screendump(self.shots / f"{self.count:02d}-{label}.png")
+        return self.box.screendump(self.shots / f"{self.count:02d}-{label}{suffix}")
 
     def box_content(self) -> Path:
         """The box's config and folders, copied here, pointing at the copies."""
@@ -143,15 +143,16 @@ class Screen:
     ) -> list[tuple[float, Path]]:
         """Read the screen ``every`` seconds for ``seconds`` (or until ``stop``): (host monotonic time, picture).
 
-        Not much more often: QEMU encodes each screendump on the CPUs the box runs on, and a
-        faster reading slowed the box's own restart by a second.
+        Not much more often: QEMU writes each screendump on the CPUs the box runs on, and
+        reading every 0.2 s as PNG slowed the box's own start by seconds.
         """
         shots: list[tuple[float, Path]] = []
         start = time.monotonic()
         while time.monotonic() - start < seconds and not (stop and stop.is_set()):
             taken = time.monotonic()
+            # PPM: QEMU writes it without compressing, on the CPUs the box runs on.
             with contextlib.suppress(OSError):  # the monitor is not up yet
-                shots.append((taken, self.dump(label)))
+                shots.append((taken, self.dump(label, ".ppm")))
             time.sleep(max(0.0, every - (time.monotonic() - taken)))
         return shots
 
@@ -173,7 +174,8 @@ class Screen:
                 at = datetime.fromtimestamp(taken + wall_minus_mono + offset, UTC)
                 render = self.render(content, at, PILImage.open(shot).size, shot.with_name(shot.stem + "-render.png"))
                 share = matching_share(shot, render)
-                verdicts[index] = (share >= MATCH_SHARE, f"{share:.2%} of pixels match the render at {at:%H:%M:%S.%f} ({shot.name})")
+                PILImage.open(shot).save(shot.with_suffix(".png"))  # for people to look at
+                verdicts[index] = (share >= MATCH_SHARE, f"{share:.2%} of pixels match the render at {at:%H:%M:%S.%f} ({shot.stem}.png)")
             return verdicts[index][0]
 
         begin = 0
