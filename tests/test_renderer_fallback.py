@@ -499,3 +499,19 @@ def test_gpu_forces_the_gpu_path_on_a_software_rasteriser(offscreen_window: pyga
     screen = open_screen(offscreen_window, "gpu", 0)
     assert not isinstance(screen, SoftwareScreen)
     assert screen.name == "gpu"
+
+
+def test_on_a_console_the_software_compositor_presents_through_the_renderer_it_asked(
+    offscreen_window: pygame.Window,
+) -> None:
+    """KMSDRM backs a window surface with a GL texture of its own: the player reuses its renderer instead."""
+    screen = open_screen(offscreen_window, "auto", 0, present_through_renderer=True)
+    assert isinstance(screen, SoftwareScreen)
+    assert screen.presenter is not None
+    screen.show(Frame((), background=(0, 0, 255, 255)), {}, None)
+    assert screen.read_pixels().get_at((5, 5))[:3] == (0, 0, 255)
+    assert screen.presenter.read_back().get_at((5, 5))[:3] == (0, 0, 255)  # what the renderer drew
+    screen.show(Frame((), background=(255, 0, 0, 255)), {}, None)
+    assert screen.presenter.read_back().get_at((60, 30))[:3] == (255, 0, 0)
+    assert screen.settle()  # presents owed for the glass go through the renderer too
+    assert screen.presenter.read_back().get_at((60, 30))[:3] == (255, 0, 0)

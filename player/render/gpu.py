@@ -37,11 +37,36 @@ class GpuUnavailable(PlayerError, RuntimeError):
 
 
 class SoftwareGL(GpuUnavailable):
-    """The renderer's OpenGL draws on the CPU (Mesa's llvmpipe): the software compositor is cheaper."""
+    """The renderer's OpenGL draws on the CPU (Mesa's llvmpipe): the software compositor is cheaper.
 
-    def __init__(self, gl_renderer: str) -> None:
+    ``renderer`` is the renderer that was asked, for a :class:`StreamingPresenter` to reuse
+    (or to drop: set it to None).
+    """
+
+    def __init__(self, gl_renderer: str, renderer: video.Renderer | None) -> None:
         super().__init__(f"the GL is {gl_renderer}, a software rasteriser")
         self.gl_renderer = gl_renderer
+        self.renderer = renderer
+
+
+class StreamingPresenter:
+    """Shows frames composed in main memory through a renderer: one streaming texture, updated and drawn."""
+
+    def __init__(self, renderer: video.Renderer, size: tuple[int, int]) -> None:
+        self.renderer = renderer
+        self.texture = video.Texture(renderer, size, streaming=True)
+        self.size = size
+
+    def present(self, frame: pygame.Surface) -> None:
+        self.texture.update(frame)
+        self.texture.draw(dstrect=(0, 0, *self.size))
+        self.renderer.present()
+
+    def read_back(self) -> pygame.Surface:
+        """What the last present drew (drawn again: the back buffer is undefined after a present)."""
+        self.texture.draw(dstrect=(0, 0, *self.size))
+        surface: pygame.Surface = self.renderer.to_surface()
+        return surface
 
 
 class GpuCompositor:
@@ -84,8 +109,7 @@ class GpuCompositor:
             raise GpuUnavailable(f"no SDL renderer for this display: {error}") from error
         gl_renderer = None if software else current_gl_renderer()
         if refuse_software_gl and gl_renderer is not None and is_software_rasteriser(gl_renderer):
-            del renderer
-            raise SoftwareGL(gl_renderer)
+            raise SoftwareGL(gl_renderer, renderer)
         return cls.proven(window, renderer, logical, rotate, "gpu (SDL software renderer)" if software else "gpu")
 
     @classmethod

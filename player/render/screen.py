@@ -17,7 +17,7 @@ from typing import Protocol
 import pygame
 
 from player.render.frame import Frame
-from player.render.gpu import RENDER_ERRORS, GpuCompositor, GpuUnavailable, SoftwareGL
+from player.render.gpu import RENDER_ERRORS, GpuCompositor, GpuUnavailable, SoftwareGL, StreamingPresenter
 from player.render.software import draw_frame, rotate_into
 
 log = logging.getLogger(__name__)
@@ -81,14 +81,20 @@ def _needed(frame: Frame, surfaces: Mapping[Hashable, pygame.Surface]) -> dict[H
 
 
 class SoftwareScreen:
-    """Composes on Surfaces in main memory and flips the window.
+    """Composes on Surfaces in main memory and flips the window (or presents through ``presenter``).
 
     An SDL error while drawing or flipping is logged once per kind of error and the last
     good frame is put back; the next frame tries again. Nothing here ends the process.
+
+    ``presenter``: on a bare console SDL backs a window's surface with an OpenGL texture of
+    its own; when the player already has a renderer (it asked it what the GL is), frames go
+    through that one instead of a second GL context (1.7 s of start-up on the emulated box).
     """
 
-    def __init__(self, window: pygame.Window, rotate: int) -> None:
+    def __init__(self, window: pygame.Window, rotate: int, presenter: StreamingPresenter | None = None) -> None:
         self.window = window
+        self.presenter = presenter
+        self._frame = pygame.Surface(window.size) if presenter else None
         self.rotate = rotate
         self.logical = logical_size(window.size, rotate)
         self.name = "software"
@@ -113,20 +119,29 @@ class SoftwareScreen:
             return False
         self._owed -= 1
         try:
-            self.window.flip()  # the window's surface still holds the last frame
+            self._flip()  # the window's surface still holds the last frame
         except RENDER_ERRORS as error:
             self._said(error)
         return self._owed > 0
 
     def _draw(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
-        target = self.window.get_surface()
+        target = self._target()
         canvas = self._canvas or target
         draw_frame(canvas, frame, surfaces)
         if overlay is not None:
             canvas.blit(overlay, (0, 0))
         if self._canvas is not None:
             rotate_into(target, self._canvas, self.rotate)
-        self.window.flip()
+        self._flip()
+
+    def _target(self) -> pygame.Surface:
+        return self._frame or self.window.get_surface()
+
+    def _flip(self) -> None:
+        if self.presenter is not None and self._frame is not None:
+            self.presenter.present(self._frame)
+        else:
+            self.window.flip()
 
     def _put_back_last_good(self) -> None:
         # A failed frame may have half-drawn the window's surface; what the screen shows
@@ -146,7 +161,7 @@ class SoftwareScreen:
             log.warning("software compositor: cannot draw a frame (%s); the last good frame stays on screen", message)
 
     def read_pixels(self) -> pygame.Surface:
-        return self.window.get_surface().copy()
+        return self._target().copy()
 
     def keep_only(self, keys: Iterable[Hashable]) -> None:
         pass  # the painter's cache owns the surfaces
@@ -322,7 +337,14 @@ def open_window(size: tuple[int, int] | None, fullscreen: bool, title: str = "si
     return window
 
 
-def open_screen(window: pygame.Window, renderer: str, rotate: int, *, software_gpu: bool = False) -> Screen:
+def open_screen(
+    window: pygame.Window,
+    renderer: str,
+    rotate: int,
+    *,
+    software_gpu: bool = False,
+    present_through_renderer: bool | None = None,
+) -> Screen:
     """The compositor for ``window``: ``gpu``, ``software``, or ``auto`` (GPU, else software).
 
     ``gpu`` raises :class:`GpuUnavailable` when no renderer passes its self-test; once
@@ -330,6 +352,10 @@ def open_screen(window: pygame.Window, renderer: str, rotate: int, *, software_g
     """
     logical = logical_size(window.size, rotate)
     why = ""
+    presenter: StreamingPresenter | None = None
+    if present_through_renderer is None:
+        # Where SDL's window surface is itself a GL texture (KMSDRM); on X11 it is shared memory.
+        present_through_renderer = pygame.display.get_driver() == "KMSDRM"
     if renderer in ("auto", "gpu"):
         try:
             compositor = GpuCompositor.create(
@@ -340,6 +366,9 @@ def open_screen(window: pygame.Window, renderer: str, rotate: int, *, software_g
             # of every slide and slower frames (issue 17; on the emulated box 45% of a core).
             log.info("%s: composing in main memory is cheaper (display.renderer: gpu forces the GPU path)", error)
             why = f" ({error})"
+            if present_through_renderer and error.renderer is not None:
+                presenter = StreamingPresenter(error.renderer, window.size)
+            error.renderer = None
         except GpuUnavailable as error:  # every SDL error of creation and self-test becomes one
             if renderer == "gpu":
                 raise
@@ -349,7 +378,7 @@ def open_screen(window: pygame.Window, renderer: str, rotate: int, *, software_g
             log.info("renderer: %s (%dx%d, rotate %d)", gpu.name, *window.size, rotate)
             return FallbackScreen(gpu, rotate)
         gc.collect()  # the failed renderer must be gone before software drawing takes the window
-    screen_sw = SoftwareScreen(window, rotate)
+    screen_sw = SoftwareScreen(window, rotate, presenter)
     screen_sw.name += why
     log.info("renderer: software (%dx%d, rotate %d)", *window.size, rotate)
     return screen_sw
