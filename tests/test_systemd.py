@@ -155,7 +155,7 @@ def test_player_service_shape() -> None:
         "NotifyAccess": "main",
         "WatchdogSec": "30",  # player/notify.py pings at half of WATCHDOG_USEC
         "Restart": "always",
-        "RestartSec": "500ms",
+        "RestartSec": "100ms",
         "User": "signage",
         "Group": "signage",
         "KillSignal": "SIGTERM",

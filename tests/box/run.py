@@ -139,12 +139,12 @@ class Screen:
         return box - (before + time.time()) / 2
 
     def record(
-        self, label: str, seconds: float, stop: threading.Event | None = None, every: float = 0.4
+        self, label: str, seconds: float, stop: threading.Event | None = None, every: float = 0.25
     ) -> list[tuple[float, Path]]:
         """Read the screen ``every`` seconds for ``seconds`` (or until ``stop``): (host monotonic time, picture).
 
-        Not much more often: QEMU writes each screendump on the CPUs the box runs on, and
-        reading every 0.2 s as PNG slowed the box's own start by seconds.
+        As PPM: QEMU writes each screendump on the CPUs the box runs on, and reading every
+        0.2 s as PNG slowed the box's own start by seconds.
         """
         shots: list[tuple[float, Path]] = []
         start = time.monotonic()
@@ -359,7 +359,7 @@ def check_kill(box: Box, screen: Screen) -> str:
     seconds = taken - killed
     ready_box = int(box.ssh("systemctl show -p ActiveEnterTimestampMonotonic --value signage-player").stdout) / 1e6
     detail = (f"new pid {state['MainPID']} READY {ready_box - killed_box:.1f} s after kill -9 (the box's clock), "
-              f"screen back {seconds:.1f} s after it (read every 0.4 s); {back}")
+              f"screen back {seconds:.1f} s after it (read every 0.25 s); {back}")
     assert seconds <= KILL_BACK_S, detail
     return detail
 
