@@ -326,7 +326,7 @@ def check_cost(box: Box, checks: Checks, seconds: float = 120) -> str:
     samples = []
     while time.monotonic() - start < seconds:
         samples.append(rss_mb())
-        time.sleep(10)
+        time.sleep(max(0.0, min(10.0, seconds - (time.monotonic() - start))))
     used = cpu_s() - start_cpu
     elapsed = time.monotonic() - start
     assert player_state(box)["MainPID"] == pid, "the player restarted while measured"
