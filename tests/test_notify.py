@@ -47,17 +47,19 @@ def test_watchdog_for_another_pid_is_ignored() -> None:
     assert Notifier({"WATCHDOG_USEC": "1000000", "WATCHDOG_PID": "1"}).watchdog_interval is None
 
 
-def test_the_player_sends_ready_status_and_watchdog_at_half_the_interval(listener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    sock, path = listener
+def notifications(
+    sock: socket.socket, path: str, root: Path, config: str, *args: str, **environ: str
+) -> list[tuple[float, bytes]]:
+    """Run the real player on one playlist under ``root``; the (seconds, message) it sent systemd."""
     for folder in ("playlists", "media", "state", "config"):
-        (tmp_path / folder).mkdir()
-    (tmp_path / "config" / "player.yaml").write_text("timezone: UTC\n")
-    (tmp_path / "playlists" / "house.yaml").write_text("name: house\nslides:\n  - {text: Hello, duration: 60, id: hello}\n")
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "NOTIFY_SOCKET": path, "WATCHDOG_USEC": "1000000"}
+        (root / folder).mkdir()
+    (root / "config" / "player.yaml").write_text(config)
+    (root / "playlists" / "house.yaml").write_text("name: house\nslides:\n  - {text: Hello, duration: 60, id: hello}\n")
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "NOTIFY_SOCKET": path, **environ}
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "player", "run", "--windowed", "--size", "320x180", "--duration", "3.2"],
-        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "player", "run", "--windowed", "--size", "320x180", *args],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     messages: list[tuple[float, bytes]] = []
     try:
@@ -71,6 +73,11 @@ def test_the_player_sends_ready_status_and_watchdog_at_half_the_interval(listene
                 break
     finally:
         process.wait(20)
+    return messages
+
+
+def test_the_player_sends_ready_status_and_watchdog_at_half_the_interval(listener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    messages = notifications(*listener, tmp_path, "timezone: UTC\n", "--duration", "3.2", WATCHDOG_USEC="1000000")
     kinds = [m for _, m in messages]
     assert kinds[0] == b"READY=1"
     assert b"STATUS=playing house/hello" in kinds
@@ -83,24 +90,7 @@ def test_the_player_sends_ready_status_and_watchdog_at_half_the_interval(listene
 
 def test_a_player_started_outside_its_on_hours_is_ready(listener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The black screen of display.on_hours is the first frame: READY, not a start that never ends."""
-    sock, path = listener
-    for folder in ("playlists", "media", "state", "config"):
-        (tmp_path / folder).mkdir()
-    (tmp_path / "config" / "player.yaml").write_text('timezone: UTC\ndisplay:\n  on_hours: ["07:00-08:00"]\n')
-    (tmp_path / "playlists" / "house.yaml").write_text("name: house\nslides:\n  - {text: Hello, duration: 60}\n")
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "NOTIFY_SOCKET": path, "PATH": str(tmp_path)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "player", "run", "--windowed", "--size", "320x180", "--duration", "2",
-         "--at", "2018-02-10T03:00"],
-        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    messages: list[bytes] = []
-    try:
-        while not messages or messages[-1] != b"STOPPING=1":
-            try:
-                messages.append(sock.recv(256))
-            except TimeoutError:
-                break
-    finally:
-        process.wait(20)
-    assert b"READY=1" in messages
+    config = 'timezone: UTC\ndisplay:\n  on_hours: ["07:00-08:00"]\n'
+    # PATH without xset or vcgencmd: the panel cannot be switched, it shows black.
+    messages = notifications(*listener, tmp_path, config, "--duration", "2", "--at", "2018-02-10T03:00", PATH=str(tmp_path))
+    assert b"READY=1" in [m for _, m in messages]
