@@ -100,13 +100,20 @@ class Screen:
         shutil.rmtree(self.shots, ignore_errors=True)
         self.shots.mkdir()
         self.count = 0
+        self._content: tuple[str, Path] | None = None  # (what the box's content looked like, its copy)
 
     def dump(self, label: str, suffix: str = ".png") -> Path:
         self.count += 1
         return self.box.screendump(self.shots / f"{self.count:02d}-{label}{suffix}")
 
     def box_content(self) -> Path:
-        """The box's config and folders, copied here, pointing at the copies."""
+        """The box's config and folders, copied here, pointing at the copies (again only when they changed)."""
+        listing = self.box.ssh(
+            "cd /var/lib/signage && find playlists media -printf '%p %s %T@\\n' | sort;"
+            " cat /etc/signage/player.yaml; readlink /etc/localtime; true"
+        ).stdout
+        if self._content is not None and self._content[0] == listing:
+            return self._content[1]
         content = Path(tempfile.mkdtemp(prefix="content-", dir=self.work))
         tar = self.box.ssh_bytes("tar -C /var/lib/signage -cf - playlists media")
         with tarfile.open(fileobj=BytesIO(tar)) as archive:
@@ -115,6 +122,7 @@ class Screen:
         config = self.box.ssh("cat /etc/signage/player.yaml").stdout
         zone = self.box.ssh("readlink /etc/localtime | sed 's|.*zoneinfo/||'; true").stdout.strip() or "UTC"
         (content / "player.yaml").write_text(config + f"\ntimezone: {zone}\n")
+        self._content = (listing, content)
         return content
 
     def render(self, content: Path, at: datetime, size: tuple[int, int], out: Path) -> Path:
@@ -288,7 +296,7 @@ def check_boot(box: Box, screen: Screen, checks: Checks) -> None:
             ssh_s = box.wait_ssh(600)
             state = wait_ready(box, 300)
             ready_s = time.monotonic() - box.started_at
-            time.sleep(3)
+            time.sleep(1.5)  # the first frame is on the glass a few presents after READY
         finally:
             stop.set()
         shots = recording.result()
