@@ -238,8 +238,9 @@ def _notes(
     player_map = ", ".join(f"{name} {common.mb(size)}" for name, size in player[0]["memory_at_probe"][:3])
     feh_map = ", ".join(f"{name} {common.mb(size)}" for name, size in feh[0]["memory_at_probe"][:2])
     return (
-        f"**Idle cost.** Renderer: `{player[0]['renderer']}`, i.e. SDL's GPU path, which on Xvfb is OpenGL on "
-        f"Mesa's software rasteriser (mapped in the player: {libraries}). Same content on both screens: at "
+        f"**Idle cost.** Renderer: `{player[0]['renderer']}` (`auto`: on Xvfb the GL is Mesa's software "
+        f"rasteriser, so `auto` composes in main memory; GL libraries mapped in the player: {libraries}). "
+        f"Same content on both screens: at "
         f"{SCREENSHOT_AT:.0f} s the player's screen has mean grey {screens.get('player_mean')} (stddev "
         f"{screens.get('player_stddev')}), feh's {screens.get('feh_mean')} ({screens.get('feh_stddev')}), and the two "
         f"screenshots differ by {screens.get('difference')}/255 on average: the same letterboxed photo. "
