@@ -16,11 +16,13 @@ and mke2fs (``-d`` fills an ext4 image from a folder, so no loop device is neede
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import subprocess
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -271,9 +273,42 @@ def build(checkout: Path, arch: str, work: Path) -> Image:
     log.write_text("")
     base = ensure_base(arch, log)
     root = work / "rootfs"
-    if root.exists():
-        run("rm", "-rf", "--one-file-system", root, log=log)
-    run("cp", "-a", base, root, log=log)
+    with fresh_copy(base, root, log):
+        _install(checkout, arch, root, work, log)
+        disk = work / "disk.img"
+        disk.unlink(missing_ok=True)
+        run("mkfs.ext4", "-q", "-F", "-L", "signage", "-d", root, disk, "4G", log=log)
+        boot = root / "boot"
+        shutil.copy(max(boot.glob("vmlinuz-*")), work / "vmlinuz")
+        shutil.copy(max(boot.glob("initrd.img-*")), work / "initrd.img")
+    return Image(disk, work / "vmlinuz", work / "initrd.img", CACHE / arch / "ssh_key", work / "install.log")
+
+
+@contextlib.contextmanager
+def fresh_copy(base: Path, root: Path, log: Path) -> Iterator[None]:
+    """``root`` as a writable copy of ``base`` for the block: an overlay (the base is never
+    written, and nothing is copied), or a plain copy where overlayfs cannot be mounted."""
+    subprocess.run(["umount", "--lazy", str(root)], capture_output=True, check=False)  # a crashed run's
+    for leftover in (root, root.with_name("rootfs.upper"), root.with_name("rootfs.work")):
+        if leftover.exists():
+            run("rm", "-rf", "--one-file-system", leftover, log=log)
+    upper, scratch = root.with_name("rootfs.upper"), root.with_name("rootfs.work")
+    for folder in (root, upper, scratch):
+        folder.mkdir()
+    options = f"lowerdir={base},upperdir={upper},workdir={scratch}"
+    overlay = subprocess.run(["mount", "-t", "overlay", "overlay", "-o", options, str(root)], check=False).returncode == 0
+    if not overlay:
+        root.rmdir()
+        run("cp", "-a", base, root, log=log)
+    try:
+        yield
+    finally:
+        if overlay:
+            subprocess.run(["umount", str(root)], check=False)
+
+
+def _install(checkout: Path, arch: str, root: Path, work: Path, log: Path) -> None:
+    """Copy the checkout into ``root`` and run ``install.sh --demo`` there as root, as a new user would."""
     copy_checkout(checkout, root / "root/signage")
     # The chroot's pip reaches PyPI through this machine's CA bundle (PIP_CERT): the box's own
     # bundle does not know every CA a host network may put in the way.
@@ -289,12 +324,3 @@ def build(checkout: Path, arch: str, work: Path) -> Image:
     with Chroot(root, arch):
         run("chroot", root, "/root/signage/systemd/install.sh", "--demo", log=install_log, env=env)
     (root / "etc/ssl/host-ca-bundle.crt").unlink()
-    boot = root / "boot"
-    kernel = max(boot.glob("vmlinuz-*"))
-    initrd = max(boot.glob("initrd.img-*"))
-    disk = work / "disk.img"
-    disk.unlink(missing_ok=True)
-    run("mkfs.ext4", "-q", "-F", "-L", "signage", "-d", root, disk, "4G", log=log)
-    shutil.copy(kernel, work / "vmlinuz")
-    shutil.copy(initrd, work / "initrd.img")
-    return Image(disk, work / "vmlinuz", work / "initrd.img", CACHE / arch / "ssh_key", install_log)
