@@ -412,7 +412,7 @@ def check_sync(box: Box, screen: Screen, work: Path, server_root: Path) -> str:
     config = box.ssh("cat /etc/signage/player.yaml").stdout
     config = config.replace("  url: null", f"  url: http://{WEB_ADDRESS}:{WEB_PORT}", 1)
     config = config.replace("  pubkey: null", "  pubkey: /etc/signage/publisher.pub", 1)
-    config = config.replace("  interval: 60", "  interval: 2", 1)
+    config = config.replace("  interval: 60", "  interval: 5", 1)
     box.put("/etc/signage/player.yaml", config.encode(), mode="0640", owner="root:signage")
     box.ssh("systemctl restart signage-sync")
     shown = wait_status(box, lambda s: s.get("playlist") == "box-fleet", 90)
