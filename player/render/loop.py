@@ -402,6 +402,10 @@ class Player:
             log.debug("%s", report.summary())
         self._present(self._static_frame())
         self._dirty = False
+        # Onto the glass before the next slide's preparation, which can take a moment (on the
+        # emulated box it kept a restarted player's first frame off the screen for 0.5 s).
+        while self.screen.settle():
+            pass
         self._prepare_ahead()
 
     def _prepare_ahead(self) -> None:
