@@ -62,7 +62,7 @@ class Screen(Protocol):
 # later presents: on the emulated box the first frame of a GPU renderer stayed black until a
 # second present, and a software window's until a third, so a player that started on a static
 # slide showed black for its whole duration. Every frame is presented this many times more
-# before the loop sleeps on it (see Player._wait): a few presents per slide change.
+# before the loop sleeps on it (Player._finish, Player._wait): a few presents per slide change.
 SETTLE_PRESENTS = 3
 
 
