@@ -56,11 +56,13 @@ system-deps:
 test: system-deps $(STAMP)
 	$(PY) -m ruff check player tests bench
 	$(PY) -m mypy player
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(PY) -m ruff check player tests bench
 	$(PY) -m mypy player
+	$(VENV)/bin/lint-imports --no-cache
 
 soak: system-deps $(STAMP)
 	$(PY) tests/faults/soak.py

@@ -54,10 +54,10 @@ import psutil
 import requests
 from common import Row
 
-from player.bundle import load_public_key, manifest_path
-from player.errors import BundleError, SyncError
-from player.hashing import sha256_file
-from player.sync import SyncClient, SyncSettings
+from player.core.errors import BundleError, SyncError
+from player.fleet.bundle import load_public_key, manifest_path
+from player.fleet.sync import SyncClient, SyncSettings
+from player.ops.hashing import sha256_file
 
 CHANNEL = "default"
 JITTER = (0.8, 1.2)  # the client's own: SyncClient.run waits interval * uniform(0.8, 1.2)

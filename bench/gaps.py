@@ -181,13 +181,13 @@ def play(kind: str, media: Path, changes: int, speed: float) -> dict[str, Any]:
     """Play until ``changes`` slide changes have been presented; judge every frame."""
     import pygame
 
-    from player.clock import ScaledClock
-    from player.loader import load_playlists
+    from player.core.loader import load_playlists
+    from player.core.scheduler import Timetable
+    from player.ops.clock import ScaledClock
     from player.render.loop import Player
     from player.render.screen import open_screen
     from player.render.slides import Painter
     from player.render.text import FontChain
-    from player.scheduler import Timetable
 
     loaded = load_playlists({"gaps.yaml": playlist()})
     assert not loaded.problems, loaded.problems

@@ -124,7 +124,7 @@ def display_phases(server: common.Xvfb) -> dict[str, float]:
     pygame.display.init()
     pygame.freetype.init()
     step("display.init")
-    from player.config import load_config
+    from player.core.config import load_config
     from player.render.screen import open_screen, open_window
     from player.render.text import FontChain
 

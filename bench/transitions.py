@@ -179,7 +179,7 @@ def probe_compositors(server: common.Xvfb, root: Path, frames: int = 40) -> dict
 
 
 def _image_slide(name: str):  # type: ignore[no-untyped-def]
-    from player.loader import load_playlists
+    from player.core.loader import load_playlists
 
     result = load_playlists({"p.yaml": f"slides:\n  - {{image: {name}, fit: cover}}\n"})
     return result.playlists[0].slides[0]

@@ -25,15 +25,15 @@ import pygame
 from common import Row
 from PIL import Image
 
-from player.clock import ScaledClock
-from player.loader import load_playlists
+from player.core.loader import load_playlists
+from player.core.scheduler import Timetable
+from player.media.video import _Fitting
+from player.ops.clock import ScaledClock
 from player.render.frame import Frame
 from player.render.loop import Player
 from player.render.screen import open_screen
 from player.render.slides import Painter
 from player.render.text import FontChain
-from player.render.video import _Fitting
-from player.scheduler import Timetable
 
 SIZE, FPS, SECONDS = (1920, 1080), 30, 6
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
-from player.bundle import generate_keys, load_private_key, load_public_key
-from player.hashing import sha256_file
-from player.publish import collect, publish
-from player.sync import SyncClient, SyncSettings
+from player.fleet.bundle import generate_keys, load_private_key, load_public_key
+from player.fleet.publish import collect, publish
+from player.fleet.sync import SyncClient, SyncSettings
+from player.ops.hashing import sha256_file
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 PLAYLIST = "name: shop\nslides:\n  - {image: poster.png, duration: 10}\n  - {image: photos/shelf.png, duration: 10}\n"

@@ -13,15 +13,15 @@ from pathlib import Path
 import pygame
 import pytest
 
-from player.clock import ScaledClock
-from player.loader import load_playlists
-from player.model import HourWindow
-from player.power import DisplayPower, PowerSchedule, cec_transmitted
+from player.core.loader import load_playlists
+from player.core.model import HourWindow
+from player.core.scheduler import Timetable
+from player.ops.clock import ScaledClock
+from player.ops.power import DisplayPower, PowerSchedule, cec_transmitted
 from player.render.loop import Player
 from player.render.screen import Screen, open_screen
 from player.render.slides import Painter
 from player.render.text import FontChain
-from player.scheduler import Timetable
 from tests.harness import stand_in, start_player, stop
 
 GREEN = "name: house\nslides:\n  - {text: H, background: '#00ff00', transition: cut}\n"
@@ -147,7 +147,7 @@ def test_vcgencmd_that_does_nothing_is_reported(tools: Tools, caplog: pytest.Log
     # Bullseye's KMS: it answers, but keeps display_power=1 whatever it is asked.
     stand_in(tools.bin, "vcgencmd", 'echo "display_power=1"', tools.calls)
     power = tools.detect()
-    with caplog.at_level(logging.WARNING, "player.power"):
+    with caplog.at_level(logging.WARNING, "player.ops.power"):
         assert not power.set(False)
     assert "display power (vcgencmd) off failed" in caplog.text
 
@@ -172,7 +172,7 @@ def test_a_cec_panel_that_stops_answering_is_reported(tools: Tools, caplog: pyte
     tools.cec_ctl("cec")
     power = tools.detect()
     tools.panel("nack")  # unplugged, or its CEC switched off in its menu
-    with caplog.at_level(logging.WARNING, "player.power"):
+    with caplog.at_level(logging.WARNING, "player.ops.power"):
         assert not power.set(False)
     assert "display power (cec) off failed (not done): Tx, Not Acknowledged (4), Max Retries" in caplog.text
 

@@ -26,7 +26,7 @@ import pygame
 import pytest
 from PIL import Image, ImageFile
 
-from player.errors import MediaError
+from player.core.errors import MediaError
 from player.render.images import (
     Picture,
     decode_image,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from player.liveness import STALE_AFTER_S, Liveness, ago, judge, process_start
+from player.ops.liveness import STALE_AFTER_S, Liveness, ago, judge, process_start
 from tests.harness import start_player, stop
 
 HOUSE = "name: house\nslides:\n  - {text: House, duration: 600, transition: cut}\n"
@@ -120,7 +120,7 @@ def test_another_users_player_hidden_from_proc(tmp_path: Path) -> None:
     fresh = {"pid": os.getpid(), "pid_start": process_start(os.getpid()), "written": _ago(0)}
     stale = {**fresh, "written": _ago(STALE_AFTER_S + 60)}
     script = (
-        "import json, os, sys, time; from pathlib import Path; from player.liveness import judge\n"
+        "import json, os, sys, time; from pathlib import Path; from player.ops.liveness import judge\n"
         "os.setgroups([]); os.setgid(65534); os.setuid(65534)\n"
         "try:\n os.kill(int(sys.argv[1]), 0)\nexcept PermissionError:\n print('EPERM')\n"
         "for status in json.loads(sys.argv[2]):\n"

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
-from player.errors import PlaylistError
-from player.loader import is_playlist_file, load_playlist, load_playlists
-from player.model import HourWindow
+from player.core.errors import PlaylistError
+from player.core.loader import is_playlist_file, load_playlist, load_playlists
+from player.core.model import HourWindow
 
 SPEC_EXAMPLE = """\
 name: greatness-of-small      # optional; defaults to the file's stem; unique across the folder

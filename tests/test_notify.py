@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from player.notify import Notifier
+from player.ops.notify import Notifier
 
 
 @pytest.fixture

@@ -8,17 +8,17 @@ from pathlib import Path
 import pygame
 import pytest
 
-from player.clock import ScaledClock
-from player.clocktrust import ClockGuard, LastPlayed, clock_trusted, newest_issue_time, read_last_played
-from player.config import Config, parse_config
-from player.loader import load_playlists
-from player.model import HourWindow
-from player.power import PowerSchedule
+from player.core.config import Config, parse_config
+from player.core.loader import load_playlists
+from player.core.model import HourWindow
+from player.core.scheduler import Timetable
+from player.ops.clock import ScaledClock
+from player.ops.clocktrust import ClockGuard, LastPlayed, clock_trusted, newest_issue_time, read_last_played
+from player.ops.power import PowerSchedule
 from player.render.loop import Player
 from player.render.screen import open_screen
 from player.render.slides import Painter
 from player.render.text import FontChain
-from player.scheduler import Timetable
 
 WEEKDAYS_ONLY = tuple((HourWindow(7 * 60, 23 * 60),) if day < 5 else () for day in range(7))
 

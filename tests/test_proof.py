@@ -19,15 +19,15 @@ import pygame
 import pytest
 import requests
 
-from player.clock import ScaledClock
-from player.loader import load_playlists
-from player.proof import ProofLog, log_files, read_plays, render_table, summarise
+from player.core.loader import load_playlists
+from player.core.scheduler import Timetable
+from player.fleet.uplink import ProofUploader
+from player.ops.clock import ScaledClock
+from player.ops.proof import ProofLog, log_files, read_plays, render_table, summarise
 from player.render.loop import Player
 from player.render.screen import open_screen
 from player.render.slides import Painter
 from player.render.text import FontChain
-from player.scheduler import Timetable
-from player.uplink import ProofUploader
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 

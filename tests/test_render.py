@@ -10,16 +10,16 @@ import pygame
 import pytest
 from PIL import Image
 
-from player.clock import ScaledClock
-from player.config import IdleConfig
-from player.loader import load_playlists
+from player.core.config import IdleConfig
+from player.core.loader import load_playlists
+from player.core.scheduler import Timetable
+from player.ops.clock import ScaledClock
 from player.render.frame import Frame
 from player.render.headless import contact_sheet, frame_at, render_at
 from player.render.loop import Player
 from player.render.screen import FallbackScreen, SoftwareScreen, open_screen
 from player.render.slides import Painter
 from player.render.text import FontChain
-from player.scheduler import Timetable
 
 SIZE = (320, 180)
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

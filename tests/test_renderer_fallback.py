@@ -350,7 +350,7 @@ video.Renderer = PresentFails
 
 
 def test_the_player_keeps_playing_in_software_when_the_gpu_fails_mid_run(tmp_path: Path) -> None:
-    from player.report_commands import describe
+    from player.cli.report import describe
 
     inject = tmp_path / "inject"
     inject.mkdir()
@@ -418,12 +418,12 @@ class CountingWindow:
 
 def test_a_static_frame_is_presented_again_before_the_loop_sleeps_on_it(tmp_path: Path) -> None:
     """On the emulated box a single present of a static slide left the console black for its whole turn."""
-    from player.clock import ScaledClock
-    from player.loader import load_playlists
+    from player.core.loader import load_playlists
+    from player.core.scheduler import Timetable
+    from player.ops.clock import ScaledClock
     from player.render.loop import Player
     from player.render.slides import Painter
     from player.render.text import FontChain
-    from player.scheduler import Timetable
 
     pygame.display.init()
     pygame.freetype.init()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from player.loader import load_playlists
-from player.scheduler import Timetable
+from player.core.loader import load_playlists
+from player.core.scheduler import Timetable
 
 CASES = sorted((Path(__file__).parent / "data" / "schedules").glob("*.yaml"))
 

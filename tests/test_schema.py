@@ -21,8 +21,8 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
-from player.errors import PlaylistError
-from player.loader import (
+from player.core.errors import PlaylistError
+from player.core.loader import (
     BASE_SLIDE,
     DAY_ALIASES,
     IMAGE_SUFFIXES,
@@ -35,8 +35,8 @@ from player.loader import (
     is_playlist_file,
     load_playlist,
 )
-from player.model import ALIGNS, FITS, TAGLINE_POSITIONS, TRANSITIONS, VALIGNS
-from player.values import NAMED_COLORS
+from player.core.model import ALIGNS, FITS, TAGLINE_POSITIONS, TRANSITIONS, VALIGNS
+from player.core.values import NAMED_COLORS
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = REPO / "docs" / "playlist.schema.json"

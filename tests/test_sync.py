@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from player.bundle import FileEntry, Manifest, sign
-from player.errors import BundleError, SyncError
-from player.hashing import sha256_file
+from player.core.errors import BundleError, SyncError
+from player.fleet.bundle import FileEntry, Manifest, sign
+from player.ops.hashing import sha256_file
 from tests.fleet import NOW, PLAYLIST, Screen, Site, published_files
 from tests.httpserver import BundleServer
 

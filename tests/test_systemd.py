@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from player.config import load_config
+from player.core.config import load_config
 
 REPO = Path(__file__).resolve().parent.parent
 UNITS = REPO / "systemd"

@@ -1,4 +1,4 @@
-"""Tests for player.render.video: probing, the decoder thread, seeking, fitting and failures.
+"""Tests for player.media.video: probing, the decoder thread, seeking, fitting and failures.
 
 Every clip is encoded here with PyAV into a temporary folder; nothing binary is committed.
 Frame n of a clip is one solid colour that encodes n in steps far wider than codec error.
@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 av = pytest.importorskip("av")
 from av.video.reformatter import VideoReformatter  # noqa: E402
 
-from player.errors import MediaError  # noqa: E402
-from player.render.video import (  # noqa: E402
+from player.core.errors import MediaError  # noqa: E402
+from player.media.video import (  # noqa: E402
     INSTALL_HINT,
     Frame,
     VideoDecoder,
@@ -166,7 +166,7 @@ def test_probe_reads_length_rate_size_and_codec(clips: dict[str, Path], kind: st
 
 def test_av_is_available_and_the_module_does_not_import_pygame() -> None:
     assert av_available()
-    code = "import sys, player.render.video; assert 'pygame' not in sys.modules"
+    code = "import sys, player.media.video; assert 'pygame' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -329,7 +329,7 @@ def test_an_unusable_decoder_falls_back_to_software_with_one_log_line(
     decoder: Callable[..., VideoDecoder],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="player.render.video"):
+    with caplog.at_level(logging.INFO, logger="player.media.video"):
         dec = decoder(clips[kind], decoder=name)
         for t in (0.2, 1.3):
             assert shows(dec.frame_at(t, WAIT)) == math.floor(t * FPS)
@@ -341,7 +341,7 @@ def test_an_unusable_decoder_falls_back_to_software_with_one_log_line(
 def test_a_named_decoder_that_works_is_used(
     clips: dict[str, Path], decoder: Callable[..., VideoDecoder], caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="player.render.video"):
+    with caplog.at_level(logging.INFO, logger="player.media.video"):
         dec = decoder(clips["webm"], decoder="libvpx-vp9")  # not the stream's default (FFmpeg's own vp9)
         for t in (0.2, 1.3, 2.1):
             assert shows(dec.frame_at(t, WAIT)) == math.floor(t * FPS) % FRAMES
@@ -451,7 +451,7 @@ def test_a_file_damaged_mid_stream_stops_the_thread_with_an_error(
     damaged = tmp_path / f"damaged{clips[kind].suffix}"
     damaged.write_bytes(damage(clips[kind].read_bytes(), how))
     assert probe(damaged).duration == pytest.approx(2.0)  # the header still claims all of it
-    with caplog.at_level(logging.WARNING, logger="player.render.video"):
+    with caplog.at_level(logging.WARNING, logger="player.media.video"):
         dec = decoder(damaged)
         frame = dec.frame_at(30.0, WAIT)  # far ahead: the thread must reach the damage
         assert dec.done  # the thread ended (frame_at waits for that), it did not raise or hang

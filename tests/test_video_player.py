@@ -18,16 +18,16 @@ import pygame
 import pytest
 from PIL import Image
 
-from player.clock import ScaledClock
-from player.hashing import sha256_file
-from player.loader import load_playlists
+from player.content.durations import DurationCache, apply_durations, video_paths
+from player.core.loader import load_playlists
+from player.core.scheduler import Timetable
+from player.ops.clock import ScaledClock
+from player.ops.hashing import sha256_file
 from player.render.frame import Frame
 from player.render.loop import Player
 from player.render.screen import open_screen
 from player.render.slides import Painter
 from player.render.text import FontChain
-from player.scheduler import Timetable
-from player.videos import DurationCache, apply_durations, video_paths
 from tests.test_video import FPS, FRAMES, H264, SIZE, colour, encode, near, solid
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -176,8 +176,8 @@ def test_a_truncated_video_is_skipped_and_the_stills_keep_playing(
 @pytest.mark.parametrize("depth", [32, 24])
 def test_a_bgra_frame_lands_in_the_slide_surface_with_its_colours(depth: int) -> None:
     """The fast path (one copy into a 32-bit surface) and the fallback (a converting blit) agree."""
+    from player.media.video import Frame as VideoFrame
     from player.render.playback import copy_into
-    from player.render.video import Frame as VideoFrame
 
     size = (3, 2)
     pixels = [(200, 40, 10), (10, 200, 40), (40, 10, 200), (0, 0, 0), (255, 255, 255), (90, 120, 150)]

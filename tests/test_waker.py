@@ -10,12 +10,12 @@ import sys
 import threading
 import time
 
-from player.waker import Waker
+from player.ops.waker import Waker
 from tests.conftest import REPO
 
 STORM = """
 import signal, sys, time
-from player.waker import Waker
+from player.ops.waker import Waker
 waker = Waker()
 signal.signal(signal.SIGALRM, lambda *_: waker.wake())
 signal.setitimer(signal.ITIMER_REAL, 0.0002, 0.0002)  # a signal every 200 us

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from player.model import Color
+from player.core.model import Color
 
 
 @dataclass(frozen=True)

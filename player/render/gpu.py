@@ -16,7 +16,7 @@ import pygame
 from pygame._sdl2 import video
 from pygame._sdl2.sdl2 import error as SdlError
 
-from player.errors import PlayerError
+from player.core.errors import PlayerError
 from player.render.frame import Frame, Layer
 from player.render.glinfo import current_gl_renderer, is_software_rasteriser
 from player.render.software import draw_frame, rotate_into

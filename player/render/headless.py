@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 import pygame
 
-from player.errors import MediaError
+from player.core.errors import MediaError
+from player.core.scheduler import Decision, Timetable
 from player.render.frame import Frame, Layer, transition_frame
 from player.render.slides import Painter, SlideKey
 from player.render.software import draw_frame, rotate_into
 from player.render.text import draw_layout, fit_text
-from player.scheduler import Decision, Timetable
 
 LOOKBACK_SLIDES = 50  # how far back to look for the last good slide when one cannot be shown
 SHEET_COLUMNS = 4

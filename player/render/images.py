@@ -5,7 +5,7 @@ state and no shared mutable state, so a background thread may call them. The fun
 that return a ``pygame.Surface`` (:func:`picture_to_surface`, :func:`load_svg`,
 :func:`load_image_surface`) belong to the main render loop.
 
-Every failure caused by the file is a :class:`~player.errors.MediaError` that names the
+Every failure caused by the file is a :class:`~player.core.errors.MediaError` that names the
 file, says what is wrong and what to do; the render loop skips the slide. Invalid
 arguments (an unknown ``fit``, a focus outside 0..1) are caller bugs and raise ValueError.
 """
@@ -23,7 +23,7 @@ from types import MappingProxyType
 import pygame
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from player.errors import MediaError
+from player.core.errors import MediaError
 
 Size = tuple[int, int]
 Focus = tuple[float, float]

@@ -21,21 +21,21 @@ from typing import TYPE_CHECKING
 
 import pygame
 
-from player.clock import ScaledClock
-from player.clocktrust import ClockGuard
-from player.errors import MediaError, Problem
-from player.model import Slide
-from player.notify import Notifier
-from player.power import DisplayPower, PowerSchedule
-from player.proof import ProofLog
+from player.core.errors import MediaError, Problem
+from player.core.model import Slide
+from player.core.scheduler import Decision, Timetable
+from player.ops.clock import ScaledClock
+from player.ops.clocktrust import ClockGuard
+from player.ops.notify import Notifier
+from player.ops.power import DisplayPower, PowerSchedule
+from player.ops.proof import ProofLog
+from player.ops.status import Status
+from player.ops.waker import Waker
 from player.render.frame import Frame, Layer, transition_frame
 from player.render.reporting import Reporter
 from player.render.screen import Screen
 from player.render.slides import IDLE_ID, MediaNotReady, Painter, SlideKey
 from player.render.stats import FrameTimer, TransitionReport
-from player.scheduler import Decision, Timetable
-from player.status import Status
-from player.waker import Waker
 
 if TYPE_CHECKING:
     from player.render.playback import Playback

@@ -1,6 +1,6 @@
 """Video slides on the main thread: decoded frames become the slide's surface, in place.
 
-The decoder (``player.render.video``) runs ahead on its own thread and hands over bytes;
+The decoder (``player.media.video``) runs ahead on its own thread and hands over bytes;
 this wrapper, owned by the render loop, copies the frame due into the slide's Surface and
 draws the tagline over it. The GPU path then updates the slide's texture in place.
 """
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pygame
 
-from player.model import Slide
+from player.core.model import Slide
+from player.media.video import Frame, VideoDecoder
 from player.render.text import FontChain, draw_tagline
-from player.render.video import Frame, VideoDecoder
 
 log = logging.getLogger(__name__)
 

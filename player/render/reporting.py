@@ -15,12 +15,12 @@ from pathlib import Path
 import pygame
 
 from player import __version__
-from player.atomic import write_atomic
-from player.liveness import process_start
-from player.notify import Notifier
-from player.proof import COMPLETE_TOLERANCE_S, Play, ProofLog
-from player.scheduler import Decision
-from player.status import STATUS_REFRESH_S, Status, write_status
+from player.core.scheduler import Decision
+from player.ops.atomic import write_atomic
+from player.ops.liveness import process_start
+from player.ops.notify import Notifier
+from player.ops.proof import COMPLETE_TOLERANCE_S, Play, ProofLog
+from player.ops.status import STATUS_REFRESH_S, Status, write_status
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class Reporter:
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     status_due: bool = True
     screenshot_due: bool = False
-    display_power: str = "none"  # how the panel is switched outside on_hours (player.power)
+    display_power: str = "none"  # how the panel is switched outside on_hours (player.ops.power)
     _pid_start: int | None = field(default_factory=lambda: process_start(os.getpid()))
     _started_mono: float = field(default_factory=time.monotonic)
     _status_written: float = 0.0
@@ -135,7 +135,7 @@ class Reporter:
         return {
             "screen": self.screen_id,
             "pid": os.getpid(),  # for `signage screenshot` and operators
-            "pid_start": self._pid_start,  # with pid, names this process (player.liveness)
+            "pid_start": self._pid_start,  # with pid, names this process (player.ops.liveness)
             "written": datetime.now(UTC).isoformat(),  # wall clock: "time" is content time
             "player_version": __version__,
             "started": self.started.isoformat(),

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pygame
 
-from player.config import IdleConfig
-from player.errors import MediaError
-from player.model import Slide
+from player.core.config import IdleConfig
+from player.core.errors import MediaError
+from player.core.model import Slide
 from player.render.images import load_image_surface
 from player.render.text import FontChain, draw_tagline, draw_text_slide
 
@@ -134,8 +134,8 @@ class Painter:
 
     def video_frame(self, slide: Slide, seconds: float) -> pygame.Surface:
         """The frame of a video slide due ``seconds`` into it, with its tagline (a seek)."""
+        from player.media.video import av_available, frame_at_time
         from player.render.playback import frame_surface, tagline_layer
-        from player.render.video import av_available, frame_at_time
 
         if not av_available():
             raise MediaError("video slides need PyAV: install the video extra (pip install 'signage-player[video]')")

@@ -89,7 +89,7 @@ def test_each_bad_file_is_skipped_once_per_turn_and_the_rest_plays(tmp_path: Pat
 def test_svg_with_parts_the_player_cannot_draw_is_refused_not_shown_blank(tmp_path: Path) -> None:
     import pytest
 
-    from player.errors import MediaError
+    from player.core.errors import MediaError
     from player.render.images import load_svg
 
     for element, hint in (("<text>Sale</text>", "paths"), ('<use href="#a"/>', "Unlink"), ("<image width='5' height='5'/>", "PNG")):

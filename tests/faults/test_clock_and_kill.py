@@ -14,13 +14,13 @@ from pathlib import Path
 import pygame
 import pytest
 
-from player.clock import ScaledClock
-from player.loader import load_playlists
+from player.core.loader import load_playlists
+from player.core.scheduler import Timetable
+from player.ops.clock import ScaledClock
 from player.render.loop import Player
 from player.render.screen import open_screen
 from player.render.slides import Painter
 from player.render.text import FontChain
-from player.scheduler import Timetable
 from tests.harness import start_player, stop
 
 PLAYLISTS = {

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from player.errors import StorageError
+from player.core.errors import StorageError
 from tests.faults.test_filesystem import tmpfs
 from tests.fleet import NOW, Screen, Site, published_files
 from tests.httpserver import BundleServer

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from player.errors import PlaylistError
-from player.loader import load_playlist
+from player.core.errors import PlaylistError
+from player.core.loader import load_playlist
 from tests.conftest import REPO
 
 DEMO = [p.read_bytes() for p in sorted((REPO / "playlists").glob("*.yaml"))]

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from player.atomic import write_bytes_atomic
-from player.errors import MediaError
-from player.hashing import sha256_file
-from player.model import Playlist
+from player.core.errors import MediaError
+from player.core.model import Playlist
+from player.ops.atomic import write_bytes_atomic
+from player.ops.hashing import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class DurationCache:
         self.problems: dict[str, str] = {}  # path -> why it could not be probed
 
     def lengths(self, paths: Iterable[str]) -> dict[str, float]:
-        from player.render.video import probe
+        from player.media.video import probe
 
         found: dict[str, float] = {}
         changed = False

@@ -28,9 +28,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from player.atomic import write_bytes_atomic
-from player.errors import BundleError
-from player.loader import is_playlist_file
+from player.core.errors import BundleError
+from player.core.loader import is_playlist_file
+from player.ops.atomic import write_bytes_atomic
 
 FORMAT = 1
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024

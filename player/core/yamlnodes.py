@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from player.errors import Location, Problem
+from player.core.errors import Location, Problem
 
 # A YAML alias re-visits the node it points at; this bounds the work a file can ask for
 # (the "billion laughs" document is a few lines of anchors).

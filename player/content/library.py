@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from player.content import playlist_files, read_sources
-from player.errors import Location, PlaylistError, Problem
-from player.loader import load_playlist
-from player.model import Playlist
-from player.videos import DurationCache, apply_durations, video_paths
+from player.content.durations import DurationCache, apply_durations, video_paths
+from player.content.folder import playlist_files, read_sources
+from player.core.errors import Location, PlaylistError, Problem
+from player.core.loader import load_playlist
+from player.core.model import Playlist
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""YAML playlist text to a frozen :class:`~player.model.Playlist`, with ``FILE:LINE:COL`` errors.
+"""YAML playlist text to a frozen :class:`~player.core.model.Playlist`, with ``FILE:LINE:COL`` errors.
 
 Pure: it takes text and returns values, reads no files and no clock. The YAML is composed
 into nodes (which remember their position) and each field is converted by hand, so every
@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from player.errors import Location, PlaylistError, Problem
-from player.model import (
+from player.core.errors import Location, PlaylistError, Problem
+from player.core.model import (
     ALIGNS,
     FITS,
     TAGLINE_POSITIONS,
@@ -30,14 +30,14 @@ from player.model import (
     Schedule,
     Slide,
 )
-from player.values import (
+from player.core.values import (
     parse_color,
     parse_date_or_datetime,
     parse_duration,
     parse_hour_window,
     parse_timezone,
 )
-from player.yamlnodes import NodeReader, TooBig
+from player.core.yamlnodes import NodeReader, TooBig
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_SLIDES = 10_000
@@ -393,7 +393,7 @@ def _media_path(value: Any, suffixes: frozenset[str]) -> str:
 
 def _before(start: date | datetime, end: date | datetime, timezone: str) -> bool:
     """Whether ``start`` comes before ``end`` (a date ``end`` means through that day)."""
-    from player.scheduler import bound_instant  # local: the scheduler imports the model only
+    from player.core.scheduler import bound_instant  # local: the scheduler imports the model only
 
     return bound_instant(start, timezone, is_end=False) < bound_instant(end, timezone, is_end=True)
 

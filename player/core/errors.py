@@ -2,7 +2,7 @@
 
 Every error the player raises on purpose derives from :class:`PlayerError`. Leaves also
 inherit the built-in they resemble, so callers that only know the standard library still
-catch them sensibly. Exit codes are chosen only at the CLI edge (``player.cli``).
+catch them sensibly. Exit codes are chosen only at the CLI edge (``player.cli.main``).
 """
 
 from __future__ import annotations

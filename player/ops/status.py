@@ -3,7 +3,7 @@
 Written on every slide change and every reload, and at least every ``STATUS_REFRESH_S``
 otherwise (a static slide, the panel off), so monitoring (and tests) can read it at any
 moment and always get a whole document, and a file much older than that means the player
-stopped (``player.liveness``). Keys are stable; later features only add.
+stopped (``player.ops.liveness``). Keys are stable; later features only add.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from player.atomic import write_bytes_atomic
-from player.errors import Problem
+from player.core.errors import Problem
+from player.ops.atomic import write_bytes_atomic
 
 STATUS_REFRESH_S = 60.0  # the longest the file goes unrewritten while the player runs
 

@@ -20,13 +20,13 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from player import __version__
-from player.config import Config, default_config_path, load_config, parse_size
-from player.content import load_folder, load_paths, missing_media, playlist_files, system_timezone
-from player.errors import ContentError, PlayerError, Problem, UsageError
-from player.model import Playlist
-from player.scheduler import Timetable
-from player.values import parse_instant, parse_timezone
-from player.videos import DurationCache, apply_durations, video_paths
+from player.content.durations import DurationCache, apply_durations, video_paths
+from player.content.folder import load_folder, load_paths, missing_media, playlist_files, system_timezone
+from player.core.config import Config, default_config_path, load_config, parse_size
+from player.core.errors import ContentError, PlayerError, Problem, UsageError
+from player.core.model import Playlist
+from player.core.scheduler import Timetable
+from player.core.values import parse_instant, parse_timezone
 
 log = logging.getLogger("player")
 
@@ -115,13 +115,13 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--json", action="store_true", help="machine-readable output")
     schedule.set_defaults(command=cmd_schedule)
 
-    from player.render.commands import add_render_commands  # pygame itself is imported only when they run
+    from player.cli.screen import add_render_commands  # pygame itself is imported only when they run
 
     add_render_commands(commands)
-    from player.fleet_commands import add_fleet_commands
+    from player.cli.fleet import add_fleet_commands
 
     add_fleet_commands(commands)
-    from player.report_commands import add_report_commands
+    from player.cli.report import add_report_commands
 
     add_report_commands(commands)
     return parser
@@ -215,7 +215,7 @@ def video_problems(playlists: tuple[Playlist, ...], config: Config) -> list[Prob
     videos = [(i, s) for p in playlists for i, s in enumerate(p.slides) if s.kind == "video" and s.media]
     if not videos:
         return []
-    from player.render.video import av_available
+    from player.media.video import av_available
 
     if not av_available():
         message = "video slides need PyAV: install the video extra (pip install 'signage-player[video]')"
@@ -239,7 +239,7 @@ def load_timetable(config: Config, env: Environment) -> Timetable:
         log.warning("%s (playlist skipped)", problem)
     playlists = result.playlists
     if video_paths(playlists):
-        from player.render.video import av_available
+        from player.media.video import av_available
 
         if av_available():
             cache = DurationCache(config.media, config.state / "video-durations.json")

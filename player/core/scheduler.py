@@ -26,8 +26,8 @@ from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from player.model import Playlist, Schedule, Slide
-from player.values import midnight
+from player.core.model import Playlist, Schedule, Slide
+from player.core.values import midnight
 
 US = 1_000_000
 HORIZON_DAYS = 8  # windows are at most 24 h and days repeat weekly: 8 days sees every change

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from player.model import Playlist, Schedule
+from player.core.model import Playlist, Schedule
 
 TIME_ERROR = 5  # adjtimex(2): "clock not synchronised"
 RECHECK_S = 10.0

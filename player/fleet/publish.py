@@ -17,11 +17,11 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from player.atomic import write_bytes_atomic
-from player.bundle import FileEntry, Manifest, key_id, manifest_path, parse_payload, sign
-from player.content import load_folder, missing_media, playlist_files
-from player.errors import BundleError, ContentError
-from player.hashing import sha256_file
+from player.content.folder import load_folder, missing_media, playlist_files
+from player.core.errors import BundleError, ContentError
+from player.fleet.bundle import FileEntry, Manifest, key_id, manifest_path, parse_payload, sign
+from player.ops.atomic import write_bytes_atomic
+from player.ops.hashing import sha256_file
 
 log = logging.getLogger(__name__)
 

@@ -17,19 +17,19 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from player.atomic import write_atomic
-from player.errors import PlayerError, UsageError
+from player.core.errors import PlayerError, UsageError
+from player.ops.atomic import write_atomic
 
 if TYPE_CHECKING:
-    from player.cli import Environment
-    from player.clocktrust import ClockGuard
-    from player.config import Config
-    from player.notify import Notifier
-    from player.power import DisplayPower, PowerSchedule
+    from player.cli.main import Environment
+    from player.core.config import Config
+    from player.fleet.uplink import Heartbeat, ProofUploader
+    from player.ops.clocktrust import ClockGuard
+    from player.ops.notify import Notifier
+    from player.ops.power import DisplayPower, PowerSchedule
     from player.render.loop import Player
     from player.render.slides import Painter
     from player.render.text import FontFile
-    from player.uplink import Heartbeat, ProofUploader
 
 log = logging.getLogger("player.run")
 
@@ -116,9 +116,9 @@ def _painter(
 
 
 def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
-    from player.cli import instant, size_option
-    from player.clock import ScaledClock
-    from player.library import ContentLibrary
+    from player.cli.main import instant, size_option
+    from player.content.library import ContentLibrary
+    from player.ops.clock import ScaledClock
 
     if args.speed <= 0:
         raise UsageError("--speed must be more than 0")
@@ -142,13 +142,13 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
 
     import pygame
 
-    from player.notify import Notifier
-    from player.proof import ProofLog
+    from player.content.watch import FolderWatcher
+    from player.core.scheduler import Timetable
+    from player.ops.notify import Notifier
+    from player.ops.proof import ProofLog
     from player.render.loop import Player
     from player.render.screen import logical_size, open_screen, open_window
     from player.render.text import locate_fonts
-    from player.scheduler import Timetable
-    from player.watch import FolderWatcher
 
     fullscreen = not args.windowed and (args.fullscreen or config.display.fullscreen)
     # Fonts are looked up while the window and renderer open: both are on the way to the first frame.
@@ -229,7 +229,7 @@ def _uplinks(config: Config, env: Environment, status_path: Path, screen_id: str
         return []  # nothing to send: not even `requests` is loaded
     import requests
 
-    from player.uplink import Heartbeat, ProofUploader
+    from player.fleet.uplink import Heartbeat, ProofUploader
 
     token = env.environ.get("SIGNAGE_TOKEN") or config.sync.token
     threads: list[Heartbeat | ProofUploader] = []
@@ -252,7 +252,7 @@ def _uplinks(config: Config, env: Environment, status_path: Path, screen_id: str
 
 
 def _power_schedule(config: Config) -> PowerSchedule | None:
-    from player.power import PowerSchedule
+    from player.ops.power import PowerSchedule
 
     hours = config.display.on_hours
     return PowerSchedule(config.timezone or "UTC", hours) if hours is not None else None
@@ -261,7 +261,7 @@ def _power_schedule(config: Config) -> PowerSchedule | None:
 def _display_power(config: Config, env: Environment) -> DisplayPower:
     """The configured commands, else the first method that works here (asked only when
     on_hours can switch the panel off: probing HDMI-CEC registers the Pi with the TV)."""
-    from player.power import DisplayPower
+    from player.ops.power import DisplayPower
 
     display = config.display
     if display.on_hours is None:
@@ -276,7 +276,7 @@ def _display_power(config: Config, env: Environment) -> DisplayPower:
 
 def _clock_guard(config: Config, status_path: Path, *, real_clock: bool, notifier: Notifier) -> ClockGuard | None:
     """The clock rule applies to the real clock only; ``auto`` applies it under systemd."""
-    from player.clocktrust import ClockGuard, newest_issue_time, read_last_played
+    from player.ops.clocktrust import ClockGuard, newest_issue_time, read_last_played
 
     wanted = config.display.require_synced_clock
     if not real_clock or wanted == "no" or (wanted == "auto" and not notifier.enabled):
@@ -313,7 +313,7 @@ def _refresh_rate() -> int:
 def _sheet_for_demo(args: argparse.Namespace, config: Config, env: Environment, start: object) -> int:
     from datetime import datetime, timedelta
 
-    from player.cli import zone_of
+    from player.cli.main import zone_of
 
     begin = start if isinstance(start, datetime) else datetime.now(zone_of(config))
     sheet_args = argparse.Namespace(
@@ -328,7 +328,7 @@ def _sheet_for_demo(args: argparse.Namespace, config: Config, env: Environment, 
 
 
 def cmd_render(args: argparse.Namespace, config: Config, env: Environment) -> int:
-    from player.cli import instant, load_timetable, size_option, zone_of
+    from player.cli.main import instant, load_timetable, size_option, zone_of
 
     size = size_option(args.size) or config.display.size or (1920, 1080)
     if args.sheet:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from player.status import STATUS_REFRESH_S
+from player.ops.status import STATUS_REFRESH_S
 
 STALE_AFTER_S = 3 * STATUS_REFRESH_S  # three missed rewrites: not one slow write to a busy SD card
 PROC = Path("/proc")

@@ -7,12 +7,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from player.errors import UsageError
+from player.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from player.cli import Environment
-    from player.config import Config
-    from player.liveness import Liveness
+    from player.cli.main import Environment
+    from player.core.config import Config
+    from player.ops.liveness import Liveness
 
 
 def add_report_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -61,7 +61,7 @@ def _day(text: str | None, option: str) -> datetime | None:
 
 
 def cmd_report(args: argparse.Namespace, config: Config, env: Environment) -> int:
-    from player.proof import log_files, read_plays, render_table, summarise
+    from player.ops.proof import log_files, read_plays, render_table, summarise
 
     start, end = _day(args.start, "--from"), _day(args.end, "--to")
     if end is not None and len(args.end) <= 10:
@@ -74,9 +74,9 @@ def cmd_report(args: argparse.Namespace, config: Config, env: Environment) -> in
 def cmd_status(args: argparse.Namespace, config: Config, env: Environment) -> int:
     import time
 
-    from player.cli import ExitStatus
-    from player.liveness import judge
-    from player.status import read_status
+    from player.cli.main import ExitStatus
+    from player.ops.liveness import judge
+    from player.ops.status import read_status
 
     path = config.state / "status.json"
     try:
@@ -140,9 +140,9 @@ def cmd_screenshot(args: argparse.Namespace, config: Config, env: Environment) -
     import signal
     import time
 
-    from player.errors import PlayerError
-    from player.liveness import judge
-    from player.status import read_status
+    from player.core.errors import PlayerError
+    from player.ops.liveness import judge
+    from player.ops.status import read_status
 
     path = config.state / "status.json"
     try:
@@ -172,7 +172,7 @@ def cmd_screenshot(args: argparse.Namespace, config: Config, env: Environment) -
     raise PlayerError(f"the player (pid {pid}) wrote no screenshot within {args.timeout:g} s")
 
 
-_POWER = {  # player.power's methods, for `signage status`
+_POWER = {  # player.ops.power's methods, for `signage status`
     "cec": "HDMI-CEC standby outside on_hours",
     "vcgencmd": "vcgencmd display_power outside on_hours",
     "wlr-randr": "wlr-randr outputs off outside on_hours",

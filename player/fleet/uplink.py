@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from player.proof import log_files
+from player.ops.proof import log_files
 
 log = logging.getLogger(__name__)
 

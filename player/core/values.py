@@ -12,7 +12,7 @@ import re
 from datetime import UTC, date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from player.model import Color, HourWindow
+from player.core.model import Color, HourWindow
 
 NAMED_COLORS: dict[str, Color] = {
     "black": (0, 0, 0, 255),

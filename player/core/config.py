@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
-from player.errors import ConfigError, Location, Problem
-from player.model import Color, HourWindow
-from player.values import parse_color, parse_hour_window, parse_timezone
-from player.yamlnodes import NodeReader, TooBig
+from player.core.errors import ConfigError, Location, Problem
+from player.core.model import Color, HourWindow
+from player.core.values import parse_color, parse_hour_window, parse_timezone
+from player.core.yamlnodes import NodeReader, TooBig
 
 MAX_CONFIG_BYTES = 256 * 1024
 SYSTEM_CONFIG = Path("/etc/signage/player.yaml")
@@ -45,7 +45,7 @@ class DisplayConfig:
     margins: tuple[float, float] = (0.08, 0.08)  # safe area for text, fractions of width/height
     fullscreen: bool = True
     on_hours: tuple[tuple[HourWindow, ...], ...] | None = None  # per weekday; None: always on
-    power_off_command: str | None = None  # None: detected (player.power: cec, vcgencmd, wlr-randr, xset)
+    power_off_command: str | None = None  # None: detected (player.ops.power: cec, vcgencmd, wlr-randr, xset)
     power_on_command: str | None = None
     require_synced_clock: str = "auto"  # auto: only under systemd; "yes" / "no"
 

@@ -20,8 +20,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from player.model import HourWindow, Schedule
-from player.scheduler import windows_for_day
+from player.core.model import HourWindow, Schedule
+from player.core.scheduler import windows_for_day
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from player.hashing import sha256_file
+from player.ops.hashing import sha256_file
 
 log = logging.getLogger(__name__)
 

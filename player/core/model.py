@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from player.errors import Location
+from player.core.errors import Location
 
 Color = tuple[int, int, int, int]
 """RGBA, each 0..255."""

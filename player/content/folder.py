@@ -7,9 +7,9 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from player.errors import Location, Problem
-from player.loader import LoadResult, is_playlist_file, load_playlists
-from player.model import Playlist
+from player.core.errors import Location, Problem
+from player.core.loader import LoadResult, is_playlist_file, load_playlists
+from player.core.model import Playlist
 
 READ_LIMIT = 1024 * 1024 + 1  # one byte past the loader's limit, so it can say "too big"
 

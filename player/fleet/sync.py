@@ -36,10 +36,10 @@ from typing import Any, TextIO
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from player.atomic import write_bytes_atomic
-from player.bundle import MAX_MANIFEST_BYTES, FileEntry, Manifest, manifest_path, verify
-from player.errors import BundleError, StorageError, SyncError
-from player.hashing import sha256_file
+from player.core.errors import BundleError, StorageError, SyncError
+from player.fleet.bundle import MAX_MANIFEST_BYTES, FileEntry, Manifest, manifest_path, verify
+from player.ops.atomic import write_bytes_atomic
+from player.ops.hashing import sha256_file
 
 log = logging.getLogger(__name__)
 

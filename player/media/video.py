@@ -4,7 +4,7 @@ Pygame-free, like :func:`player.render.images.decode_image`: everything here han
 RGB bytes (:class:`Frame`) and the render loop turns them into Surfaces. PyAV is the
 optional ``[video]`` extra, imported only when a video is touched.
 
-Every failure caused by the file is a :class:`~player.errors.MediaError` that names the
+Every failure caused by the file is a :class:`~player.core.errors.MediaError` that names the
 file and says what to do; invalid arguments (an unknown ``fit``) raise ValueError.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING
 
-from player.errors import MediaError
+from player.core.errors import MediaError
 
 if TYPE_CHECKING:
     from av.container import InputContainer

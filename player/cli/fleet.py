@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from player.errors import BundleError, UsageError
-from player.waker import Waker
+from player.core.errors import BundleError, UsageError
+from player.ops.waker import Waker
 
 if TYPE_CHECKING:
-    from player.cli import Environment
-    from player.config import Config
+    from player.cli.main import Environment
+    from player.core.config import Config
 
 log = logging.getLogger("player.fleet")
 
@@ -62,7 +62,7 @@ def add_fleet_commands(commands: argparse._SubParsersAction) -> None:  # type: i
 
 
 def cmd_keygen(args: argparse.Namespace, config: Config, env: Environment) -> int:
-    from player.bundle import generate_keys
+    from player.fleet.bundle import generate_keys
 
     folder = args.dir if args.dir.is_absolute() else env.cwd / args.dir
     try:
@@ -75,8 +75,8 @@ def cmd_keygen(args: argparse.Namespace, config: Config, env: Environment) -> in
 
 
 def cmd_publish(args: argparse.Namespace, config: Config, env: Environment) -> int:
-    from player.bundle import channel_name, load_private_key
-    from player.publish import collect, parse_expiry, publish
+    from player.fleet.bundle import channel_name, load_private_key
+    from player.fleet.publish import collect, parse_expiry, publish
 
     try:
         expires = parse_expiry(args.expires)
@@ -101,8 +101,8 @@ def cmd_publish(args: argparse.Namespace, config: Config, env: Environment) -> i
 
 
 def cmd_sync(args: argparse.Namespace, config: Config, env: Environment) -> int:
-    from player.bundle import channel_name, load_public_key
-    from player.sync import SyncClient, SyncSettings, progress_stream
+    from player.fleet.bundle import channel_name, load_public_key
+    from player.fleet.sync import SyncClient, SyncSettings, progress_stream
 
     url = args.url or config.sync.url
     pubkey = args.pubkey or config.sync.pubkey

@@ -1,0 +1,1 @@
+"""The ``signage`` command line: the only place that wires the rest together. Nothing imports it."""

@@ -1,0 +1,1 @@
+"""The hot folder: playlists and media as the player finds them on disk, and the watcher that notices drops."""

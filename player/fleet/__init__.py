@@ -1,0 +1,1 @@
+"""Publishing a signed, content-addressed bundle and pulling it onto a screen."""

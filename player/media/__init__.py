@@ -1,0 +1,1 @@
+"""Decoding pictures and video into plain bytes (Pillow, PyAV). No pygame."""
