@@ -31,7 +31,8 @@ class CliResult:
 @pytest.fixture
 def run_cli(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Run ``signage ARGS`` in-process in ``cwd`` (default: a scratch folder)."""
-    from player.cli.main import Environment, main
+    from player.cli.main import main
+    from player.ops.environment import Environment
 
     def run(*args: str, cwd: Path | None = None, environ: dict[str, str] | None = None) -> CliResult:
         out, err = io.StringIO(), io.StringIO()

@@ -24,8 +24,8 @@ from PIL import Image
 from pygame._sdl2 import video
 from pygame._sdl2.sdl2 import error as SdlError
 
+from player.core.errors import GpuUnavailable
 from player.render.frame import Frame, Layer
-from player.render.gpu import GpuUnavailable
 from player.render.screen import SETTLE_PRESENTS, Screen, SoftwareScreen, open_screen
 from player.render.software import draw_frame, rotate_into
 from tests.harness import RunningPlayer, stop

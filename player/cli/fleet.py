@@ -14,8 +14,8 @@ from player.core.errors import BundleError, UsageError
 from player.ops.waker import Waker
 
 if TYPE_CHECKING:
-    from player.cli.main import Environment
     from player.core.config import Config
+    from player.ops.environment import Environment
 
 log = logging.getLogger("player.fleet")
 

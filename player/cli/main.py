@@ -9,10 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import IntEnum
 from pathlib import Path
@@ -27,6 +26,7 @@ from player.core.errors import ContentError, PlayerError, Problem, UsageError
 from player.core.model import Playlist
 from player.core.scheduler import Timetable
 from player.core.values import parse_instant, parse_timezone
+from player.ops.environment import Environment
 
 log = logging.getLogger("player")
 
@@ -36,16 +36,6 @@ class ExitStatus(IntEnum):
     CONTENT_ERROR = 1  # a playlist, config or media problem: fix the content
     USAGE_ERROR = 2  # the command line was wrong
     FAILURE = 3  # something else went wrong (a bug, or the machine)
-
-
-@dataclass
-class Environment:
-    """What a command may touch of the outside world; tests pass their own."""
-
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    cwd: Path = field(default_factory=Path.cwd)
 
 
 Command = Callable[[argparse.Namespace, Config, Environment], int]

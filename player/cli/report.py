@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from player.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from player.cli.main import Environment
     from player.core.config import Config
+    from player.ops.environment import Environment
     from player.ops.liveness import Liveness
 
 

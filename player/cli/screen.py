@@ -17,14 +17,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from player.core.errors import PlayerError, UsageError
+from player.core.errors import NoDisplay, PlayerError, UsageError
 from player.ops.atomic import write_atomic
 
 if TYPE_CHECKING:
-    from player.cli.main import Environment
     from player.core.config import Config
     from player.fleet.uplink import Heartbeat, ProofUploader
     from player.ops.clocktrust import ClockGuard
+    from player.ops.environment import Environment
     from player.ops.notify import Notifier
     from player.ops.power import DisplayPower, PowerSchedule
     from player.render.loop import Player
@@ -92,10 +92,6 @@ def _init_pygame(headless: bool) -> None:
         pygame.display.quit()
         raise NoDisplay(f"SDL found no screen (it offered its {driver!r} driver)")
     pygame.freetype.init()
-
-
-class NoDisplay(PlayerError, RuntimeError):
-    """SDL found no display to open (no X11/Wayland session, no KMS device)."""
 
 
 def _painter(

@@ -110,10 +110,7 @@ class ContentLibrary:
 
     def _video_lengths(self, playlists: tuple[Playlist, ...]) -> dict[str, float]:
         """Lengths of `duration: auto` videos (probed once per file content)."""
-        try:
-            return self.videos.lengths(video_paths(playlists))
-        except ImportError:  # PyAV not installed: the slides are skipped when their turn comes
-            return {}
+        return self.videos.lengths(video_paths(playlists))
 
     def _installed_version(self) -> int | None:
         """The manifest version `signage sync` last installed (None without sync)."""

@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
-from player.core.errors import ConfigError, Location, Problem
+from player.core.errors import ConfigError, DocumentTooBig, Location, Problem
 from player.core.model import Color, HourWindow
 from player.core.values import parse_color, parse_hour_window, parse_timezone
-from player.core.yamlnodes import NodeReader, TooBig
+from player.core.yamlnodes import NodeReader
 
 MAX_CONFIG_BYTES = 256 * 1024
 SYSTEM_CONFIG = Path("/etc/signage/player.yaml")
@@ -155,7 +155,7 @@ def parse_config(text: str | bytes, source: str, base: Config) -> Config:
     try:
         root = reader.compose(text, MAX_CONFIG_BYTES)
         config = reader.read_root(root, base) if root is not None else base
-    except TooBig as error:
+    except DocumentTooBig as error:
         reader.problem(error.node, "", "the document expands to too many values")
         config = base
     if reader.problems:

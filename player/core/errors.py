@@ -8,6 +8,10 @@ catch them sensibly. Exit codes are chosen only at the CLI edge (``player.cli.ma
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import yaml
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,33 @@ class MediaError(PlayerError, OSError):
 
     Worth retrying only after the file changes; the render loop skips the slide meanwhile.
     """
+
+
+class DocumentTooBig(PlayerError, ValueError):
+    """A YAML document asks for more work than the loader allows (an alias bomb, say).
+
+    The loader turns it into a :class:`Problem` at ``node``; it never reaches a caller.
+    """
+
+    def __init__(self, node: yaml.Node) -> None:
+        super().__init__("the document is too large to load")
+        self.node = node
+
+
+class MediaNotReady(MediaError):
+    """The file was modified a moment ago and may still be growing: try again shortly."""
+
+
+class DisplayError(PlayerError, RuntimeError):
+    """The screen could not be opened or drawn on. The CLI falls back where it can."""
+
+
+class NoDisplay(DisplayError):
+    """SDL found no display to open (no X11/Wayland session, no KMS device)."""
+
+
+class GpuUnavailable(DisplayError):
+    """No accelerated SDL renderer could be created for the window, or it failed its self-test."""
 
 
 class UsageError(PlayerError, ValueError):

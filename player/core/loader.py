@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from player.core.errors import Location, PlaylistError, Problem
+from player.core.errors import DocumentTooBig, Location, PlaylistError, Problem
 from player.core.model import (
     ALIGNS,
     FITS,
@@ -37,7 +37,7 @@ from player.core.values import (
     parse_hour_window,
     parse_timezone,
 )
-from player.core.yamlnodes import NodeReader, TooBig
+from player.core.yamlnodes import NodeReader
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_SLIDES = 10_000
@@ -149,7 +149,7 @@ class _Reader(NodeReader):
             return self.read_playlist(root, stem, default_timezone)
         except RecursionError:
             self.problem(None, "", "the document is nested too deeply to be a playlist")
-        except TooBig as error:
+        except DocumentTooBig as error:
             self.problem(error.node, "", "the document expands to too many values (YAML anchors and aliases?)")
         return None
 

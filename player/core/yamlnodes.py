@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from player.core.errors import Location, Problem
+from player.core.errors import DocumentTooBig, Location, Problem
 
 # A YAML alias re-visits the node it points at; this bounds the work a file can ask for
 # (the "billion laughs" document is a few lines of anchors).
@@ -23,13 +23,6 @@ T = TypeVar("T")
 # libyaml's parser where PyYAML was built with it (its wheels are): the same nodes and marks,
 # several times faster than the pure-Python one (start-up on the emulated box: 0.5 s of YAML).
 COMPOSER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class TooBig(Exception):
-    """The document asks for more work than :data:`MAX_NODE_VISITS`."""
-
-    def __init__(self, node: yaml.Node) -> None:
-        self.node = node
 
 
 class NodeReader:
@@ -74,7 +67,7 @@ class NodeReader:
         """The Python value of a scalar node; records a problem and returns None otherwise."""
         self.visits += 1
         if self.visits > MAX_NODE_VISITS:
-            raise TooBig(node)
+            raise DocumentTooBig(node)
         if not isinstance(node, yaml.ScalarNode):
             kind = "a mapping" if isinstance(node, yaml.MappingNode) else "a list"
             self.problem(node, field, f"expected a single value, got {kind}")

@@ -64,9 +64,6 @@ class Manifest:
         }
         return json.dumps(document, indent=1, sort_keys=True).encode("utf-8")
 
-    def by_path(self) -> dict[str, FileEntry]:
-        return {f.path: f for f in self.files}
-
 
 def channel_name(value: str) -> str:
     if not _CHANNEL.fullmatch(value):

@@ -9,19 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
-
-
-class Clock(Protocol):
-    """Something that tells the time, and how long real time is until a content instant."""
-
-    def now(self) -> datetime:
-        """The current content instant (aware, UTC)."""
-        ...
-
-    def wall_seconds_until(self, instant: datetime) -> float:
-        """Real seconds until the content clock reaches ``instant`` (may be negative)."""
-        ...
 
 
 class ScaledClock:

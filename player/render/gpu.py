@@ -16,7 +16,7 @@ import pygame
 from pygame._sdl2 import video
 from pygame._sdl2.sdl2 import error as SdlError
 
-from player.core.errors import PlayerError
+from player.core.errors import GpuUnavailable
 from player.render.frame import Frame, Layer
 from player.render.glinfo import current_gl_renderer, is_software_rasteriser
 from player.render.software import draw_frame, rotate_into
@@ -30,10 +30,6 @@ RENDER_ERRORS: tuple[type[Exception], ...] = (pygame.error, SdlError)
 _PROBE_COLOURS = ((255, 0, 0), (0, 0, 255), (255, 255, 255), (0, 160, 0))
 _PROBE_TOLERANCE = 8  # per channel: renderers round a 50% blend either way
 _PROBE_KEYS = (("gpu probe", "halves"), ("gpu probe", "veil"))
-
-
-class GpuUnavailable(PlayerError, RuntimeError):
-    """No accelerated SDL renderer could be created for the window, or it failed its self-test."""
 
 
 class SoftwareGL(GpuUnavailable):

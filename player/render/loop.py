@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import pygame
 
-from player.core.errors import MediaError, Problem
+from player.core.errors import MediaError, MediaNotReady, Problem
 from player.core.model import Slide
 from player.core.scheduler import Decision, Timetable
 from player.ops.clock import ScaledClock
@@ -34,7 +34,7 @@ from player.ops.waker import Waker
 from player.render.frame import Frame, Layer, transition_frame
 from player.render.reporting import Reporter
 from player.render.screen import Screen
-from player.render.slides import IDLE_ID, MediaNotReady, Painter, SlideKey
+from player.render.slides import IDLE_ID, Painter, SlideKey
 from player.render.stats import FrameTimer, TransitionReport
 
 if TYPE_CHECKING:

@@ -16,8 +16,9 @@ from typing import Protocol
 
 import pygame
 
+from player.core.errors import GpuUnavailable
 from player.render.frame import Frame
-from player.render.gpu import RENDER_ERRORS, GpuCompositor, GpuUnavailable, SoftwareGL, StreamingPresenter
+from player.render.gpu import RENDER_ERRORS, GpuCompositor, SoftwareGL, StreamingPresenter
 from player.render.software import draw_frame, rotate_into
 
 log = logging.getLogger(__name__)

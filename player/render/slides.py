@@ -18,7 +18,7 @@ from pathlib import Path
 import pygame
 
 from player.core.config import IdleConfig
-from player.core.errors import MediaError
+from player.core.errors import MediaError, MediaNotReady
 from player.core.model import Slide
 from player.render.images import load_image_surface
 from player.render.text import FontChain, draw_tagline, draw_text_slide
@@ -26,10 +26,6 @@ from player.render.text import FontChain, draw_tagline, draw_text_slide
 log = logging.getLogger(__name__)
 
 IDLE_ID = "(idle)"
-
-
-class MediaNotReady(MediaError):
-    """The file was modified a moment ago and may still be growing: try again shortly."""
 
 
 @dataclass(frozen=True)
@@ -87,14 +83,6 @@ class Painter:
                 self._cache.popitem(last=False)
         self._cache.move_to_end(key)
         return key, surface
-
-    def get(self, key: Hashable) -> pygame.Surface | None:
-        return self._cache.get(key)
-
-    def retain(self, key: Hashable, surface: pygame.Surface) -> None:
-        """Keep ``surface`` cached under ``key`` (the loop pins what is on screen)."""
-        self._cache[key] = surface
-        self._cache.move_to_end(key)
 
     # -- drawing -------------------------------------------------------------------------
 
