@@ -19,13 +19,13 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from player import __version__
-from player.content.durations import DurationCache, apply_durations, video_paths
-from player.content.folder import load_folder, load_paths, missing_media, playlist_files, system_timezone
-from player.core.config import Config, default_config_path, load_config, parse_size
+from player.cli.options import instant, load_timetable, zone_of
+from player.content.durations import DurationCache
+from player.content.folder import load_paths, missing_media, playlist_files, system_timezone
+from player.core.config import Config, default_config_path, load_config
 from player.core.errors import ContentError, PlayerError, Problem, UsageError
 from player.core.model import Playlist
-from player.core.scheduler import Timetable
-from player.core.values import parse_instant, parse_timezone
+from player.core.values import parse_timezone
 from player.ops.environment import Environment
 
 log = logging.getLogger("player")
@@ -149,27 +149,6 @@ def resolve_config(args: argparse.Namespace, env: Environment) -> Config:
     return config
 
 
-def zone_of(config: Config) -> ZoneInfo:
-    return ZoneInfo(config.timezone or "UTC")
-
-
-def instant(text: str, config: Config, option: str) -> datetime:
-    """Parse a command-line time; naive times are in the configured zone."""
-    try:
-        return parse_instant(text, zone_of(config))
-    except ValueError as error:
-        raise UsageError(f"{option}: {error}") from None
-
-
-def size_option(text: str | None, option: str = "--size") -> tuple[int, int] | None:
-    if text is None:
-        return None
-    try:
-        return parse_size(text)
-    except ValueError as error:
-        raise UsageError(f"{option}: {error}") from None
-
-
 # -- validate ---------------------------------------------------------------------------------
 
 
@@ -220,21 +199,6 @@ def video_problems(playlists: tuple[Playlist, ...], config: Config) -> list[Prob
 
 
 # -- schedule ---------------------------------------------------------------------------------
-
-
-def load_timetable(config: Config, env: Environment) -> Timetable:
-    """The timetable of the playlists that load; problems are logged, not fatal."""
-    result = load_folder(config.playlists, config.timezone or "UTC")
-    for problem in result.problems:
-        log.warning("%s (playlist skipped)", problem)
-    playlists = result.playlists
-    if video_paths(playlists):
-        from player.media.video import av_available
-
-        if av_available():
-            cache = DurationCache(config.media, config.state / "video-durations.json")
-            playlists = apply_durations(playlists, cache.lengths(video_paths(playlists)))
-    return Timetable(playlists)
 
 
 def cmd_schedule(args: argparse.Namespace, config: Config, env: Environment) -> int:

@@ -112,7 +112,7 @@ def _painter(
 
 
 def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
-    from player.cli.main import instant, size_option
+    from player.cli.options import instant, size_option
     from player.content.library import ContentLibrary
     from player.ops.clock import ScaledClock
 
@@ -309,7 +309,7 @@ def _refresh_rate() -> int:
 def _sheet_for_demo(args: argparse.Namespace, config: Config, env: Environment, start: object) -> int:
     from datetime import datetime, timedelta
 
-    from player.cli.main import zone_of
+    from player.cli.options import zone_of
 
     begin = start if isinstance(start, datetime) else datetime.now(zone_of(config))
     sheet_args = argparse.Namespace(
@@ -324,7 +324,7 @@ def _sheet_for_demo(args: argparse.Namespace, config: Config, env: Environment, 
 
 
 def cmd_render(args: argparse.Namespace, config: Config, env: Environment) -> int:
-    from player.cli.main import instant, load_timetable, size_option, zone_of
+    from player.cli.options import instant, load_timetable, size_option, zone_of
 
     size = size_option(args.size) or config.display.size or (1920, 1080)
     if args.sheet:

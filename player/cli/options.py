@@ -1,0 +1,53 @@
+"""What the commands share: command-line values parsed against the config, and the timetable."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from player.content.durations import DurationCache, apply_durations, video_paths
+from player.content.folder import load_folder
+from player.core.config import Config, parse_size
+from player.core.errors import UsageError
+from player.core.scheduler import Timetable
+from player.core.values import parse_instant
+from player.ops.environment import Environment
+
+log = logging.getLogger("player")
+
+
+def zone_of(config: Config) -> ZoneInfo:
+    return ZoneInfo(config.timezone or "UTC")
+
+
+def instant(text: str, config: Config, option: str) -> datetime:
+    """Parse a command-line time; naive times are in the configured zone."""
+    try:
+        return parse_instant(text, zone_of(config))
+    except ValueError as error:
+        raise UsageError(f"{option}: {error}") from None
+
+
+def size_option(text: str | None, option: str = "--size") -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise UsageError(f"{option}: {error}") from None
+
+
+def load_timetable(config: Config, env: Environment) -> Timetable:
+    """The timetable of the playlists that load; problems are logged, not fatal."""
+    result = load_folder(config.playlists, config.timezone or "UTC")
+    for problem in result.problems:
+        log.warning("%s (playlist skipped)", problem)
+    playlists = result.playlists
+    if video_paths(playlists):
+        from player.media.video import av_available
+
+        if av_available():
+            cache = DurationCache(config.media, config.state / "video-durations.json")
+            playlists = apply_durations(playlists, cache.lengths(video_paths(playlists)))
+    return Timetable(playlists)
