@@ -1,0 +1,62 @@
+"""The preview window's keys: space pause, right/left next/previous slide, f full screen,
+i info overlay, q or Esc quit. Only a windowed preview listens: a keyboard left plugged into
+a billboard must not stop it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pygame
+
+from player.core.scheduler import Decision, Timetable
+from player.ops.clock import ScaledClock
+
+
+@dataclass(frozen=True)
+class KeyEffect:
+    """What a key press asks of the loop beyond moving the content clock."""
+
+    stop: bool = False
+    redraw: bool = False
+    fullscreen: bool = False  # toggle full screen (the loop does it between transitions)
+
+
+class PreviewKeys:
+    """Maps preview keys to clock moves and loop effects; holds the overlay and full-screen state."""
+
+    def __init__(self, clock: ScaledClock, *, enabled: bool, fullscreen: bool) -> None:
+        self.clock = clock
+        self.enabled = enabled
+        self.fullscreen = fullscreen
+        self.overlay = False  # the ``i`` info overlay is showing
+
+    def press(self, key: int, decision: Decision | None, timetable: Timetable) -> KeyEffect:
+        """Act on ``key`` (nothing unless enabled)."""
+        if not self.enabled:
+            return KeyEffect()
+        if key in (pygame.K_q, pygame.K_ESCAPE):
+            return KeyEffect(stop=True)
+        if key == pygame.K_SPACE:
+            self.clock.resume() if self.clock.paused else self.clock.pause()
+            return KeyEffect(redraw=True)
+        if key == pygame.K_RIGHT and decision and decision.next_change:
+            self.clock.jump(decision.next_change)
+        elif key == pygame.K_LEFT and decision and decision.slide_start:
+            previous = timetable.at(decision.slide_start - timedelta(microseconds=1))
+            self.clock.jump(previous.slide_start or decision.slide_start)
+        elif key == pygame.K_i:
+            self.overlay = not self.overlay
+            return KeyEffect(redraw=True)
+        elif key == pygame.K_f:
+            return KeyEffect(fullscreen=True)
+        return KeyEffect()
+
+    def toggle_fullscreen(self, window: pygame.Window) -> None:
+        """Between full screen and a window; the pointer shows only in a window."""
+        if self.fullscreen:
+            window.set_windowed()
+        else:
+            window.set_fullscreen(desktop=True)
+        self.fullscreen = not self.fullscreen
+        pygame.mouse.set_visible(not self.fullscreen)
