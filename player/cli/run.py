@@ -36,33 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("player.run")
 
-
-def add_render_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """``run`` and ``render``: the commands that draw."""
-    run = commands.add_parser(
-        "run",
-        help="play the schedule on screen (full screen, or --windowed for a preview)",
-        description="Play the scheduled content. Preview keys when windowed: space pause, right/left next/"
-        "previous slide, f full screen, i info overlay, q or Esc quit.",
-    )
-    mode = run.add_mutually_exclusive_group()
-    mode.add_argument("--windowed", action="store_true", help="play in a window (a laptop preview)")
-    mode.add_argument("--fullscreen", action="store_true", help="play full screen (the default from config)")
-    run.add_argument("--size", metavar="WxH", help="window or screen size, e.g. 1920x1080")
-    run.add_argument("--at", metavar="T", help="start the content clock at T (ISO 8601) instead of now")
-    run.add_argument("--speed", type=float, default=1.0, metavar="N", help="content time runs N times faster")
-    run.add_argument("--duration", type=float, metavar="S", help="exit after S real seconds")
-    run.add_argument("--renderer", choices=("auto", "gpu", "software"), help="override display.renderer")
-    run.add_argument("--status", type=Path, metavar="FILE", help="status file (default: STATE/status.json)")
-    run.add_argument("--poll", action="store_true", help="poll the folders (network filesystems) instead of inotify")
-    run.add_argument(
-        "--or-sheet",
-        type=Path,
-        metavar="FILE",
-        help="if no display can be opened, write the contact sheet of --at's day to FILE instead",
-    )
-    run.set_defaults(command=cmd_run)
-    add_render_command(commands)
+PREVIEW_KEYS = "space pause, right/left next/previous slide, f full screen, i info overlay, q or Esc quit"
 
 
 def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
@@ -91,6 +65,33 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
     uplinks = _uplinks(config, env, _status_path(args, config, env), config.screen_id or env.hostname())
     _play(player, args.duration, notifier, watcher, uplinks)
     return 0
+
+
+def add_render_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``run`` and ``render``: the commands that draw."""
+    run = commands.add_parser(
+        "run",
+        help="play the schedule on screen (full screen, or --windowed for a preview)",
+        description=f"Play the scheduled content. Preview keys when windowed: {PREVIEW_KEYS}.",
+    )
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--windowed", action="store_true", help="play in a window (a laptop preview)")
+    mode.add_argument("--fullscreen", action="store_true", help="play full screen (the default from config)")
+    run.add_argument("--size", metavar="WxH", help="window or screen size, e.g. 1920x1080")
+    run.add_argument("--at", metavar="T", help="start the content clock at T (ISO 8601) instead of now")
+    run.add_argument("--speed", type=float, default=1.0, metavar="N", help="content time runs N times faster")
+    run.add_argument("--duration", type=float, metavar="S", help="exit after S real seconds")
+    run.add_argument("--renderer", choices=("auto", "gpu", "software"), help="override display.renderer")
+    run.add_argument("--status", type=Path, metavar="FILE", help="status file (default: STATE/status.json)")
+    run.add_argument("--poll", action="store_true", help="poll the folders (network filesystems) instead of inotify")
+    run.add_argument(
+        "--or-sheet",
+        type=Path,
+        metavar="FILE",
+        help="if no display can be opened, write the contact sheet of --at's day to FILE instead",
+    )
+    run.set_defaults(command=cmd_run)
+    add_render_command(commands)
 
 
 @dataclass(frozen=True)

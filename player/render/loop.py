@@ -99,13 +99,13 @@ class Player:
         on_present: Callable[[Frame], None] | None = None,
     ) -> None:
         self.timetable = timetable
-        self.clock = clock
-        self.screen = screen
-        self.painter = painter
-        self.options = options
         self.loaded = loaded
         self.power = power or PowerGate()
+        self.clock = clock
+        self.screen = screen
         self.reporter = reporter or Reporter(media=painter.media, monotonic=monotonic)
+        self.painter = painter
+        self.options = options
         self.on_present = on_present  # called with every frame presented (tests, benchmarks)
         self.timer = FrameTimer(monotonic, keep=REPORTS_KEPT)
         self.video = VideoSlot(painter.media, painter.fonts, options.video_decoder)

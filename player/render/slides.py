@@ -57,11 +57,11 @@ class Painter:
         settle: float = 0.0,
         wall: Callable[[], datetime] = Environment.now,
     ) -> None:
+        self.max_pixels = int(max_megapixels * 1_000_000)
         self.media = media
         self.size = size
         self.fonts = fonts
         self.margins = margins
-        self.max_pixels = int(max_megapixels * 1_000_000)
         self.idle = idle or IdleConfig()
         self.cache_size = cache_size
         self.settle = settle  # media modified more recently than this may still be being written
