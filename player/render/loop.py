@@ -142,11 +142,11 @@ class Player:
         self.timetable = timetable
         self.loaded = loaded
         self._showing = None  # re-evaluate now; an unchanged slide is recognised by its key
-        self.reporter.status_due = True
+        self.reporter.changed()
 
     def request_screenshot(self) -> None:
         """Write the current frame to the reporter's screenshot path soon (safe from a signal handler)."""
-        self.reporter.screenshot_due = True
+        self.reporter.want_screenshot()
         self._pacer.wake()
 
     # -- what benchmarks and tests read ---------------------------------------------------
@@ -233,7 +233,7 @@ class Player:
             return self.video.start(slide, key, first, start, at)
         except MediaError as error:
             log.warning("video %s not played: %s", slide.id, error)
-            self.reporter.last_error = f"video {slide.id}: {error}"
+            self.reporter.failed(f"video {slide.id}: {error}")
             return first
 
     def _update_video(self, now: datetime) -> float | None:
@@ -272,7 +272,7 @@ class Player:
         # (found on the emulated box).
         self.reporter.frame_presented()
         self.power.switch(False)
-        self.reporter.status_due = True
+        self.reporter.changed()
 
     def _seconds_until_power_change(self, now: datetime) -> float:
         change = self.power.next_change(now)
@@ -293,7 +293,7 @@ class Player:
         if key == self._on_screen and not self.video.active:
             return
         self._pinned[key] = surface
-        self.reporter.status_due = True
+        self.reporter.changed()
         outgoing = self._transition.incoming if self._transition else self._on_screen
         log.info("showing %s", _slide_id(decision))
         moment = transition_at(decision, outgoing, key, now)
@@ -314,8 +314,8 @@ class Player:
         except MediaError as error:
             # Skipped: the last good content stays on screen, and this is said once per turn.
             log.warning("slide %s skipped: %s", _slide_id(decision), error)
-            self.reporter.last_error = f"slide {_slide_id(decision)} skipped: {error}"
-            self.reporter.status_due = True
+            self.reporter.failed(f"slide {_slide_id(decision)} skipped: {error}")
+            self.reporter.changed()
         if self._on_screen is None:
             self._show_idle_instead()
         return None

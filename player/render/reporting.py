@@ -79,6 +79,20 @@ class Reporter:
             self._next_ping = now + interval
         return max(0.0, min(idle, self._next_ping - now))
 
+    # -- what the loop tells it ---------------------------------------------------------------
+
+    def changed(self) -> None:
+        """What is on screen or loaded changed: write the status at the next chance."""
+        self.status_due = True
+
+    def failed(self, message: str) -> None:
+        """Something could not be shown: the status file's ``last_error`` (the loop has logged it)."""
+        self.last_error = message
+
+    def want_screenshot(self) -> None:
+        """Write a screenshot at the next chance (safe from a signal handler: it only sets a flag)."""
+        self.screenshot_due = True
+
     # -- proof of play ---------------------------------------------------------------------
 
     def slide_started(self, decision: Decision, now: datetime) -> None:
