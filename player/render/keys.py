@@ -1,9 +1,10 @@
-"""The preview window's keys: space pause, right/left next/previous slide, f full screen,
-i info overlay, q or Esc quit. Only a windowed preview listens: a keyboard left plugged into
-a billboard must not stop it."""
+"""Input to the window: closing it, exposing it, and a preview window's keys: space pause,
+right/left next/previous slide, f full screen, i info overlay, q or Esc quit. Only a windowed
+preview listens to keys: a keyboard left plugged into a billboard must not stop it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,6 +22,9 @@ class KeyEffect:
     redraw: bool = False
     fullscreen: bool = False  # toggle full screen (the loop does it between transitions)
 
+    def __or__(self, other: KeyEffect) -> KeyEffect:
+        return KeyEffect(self.stop or other.stop, self.redraw or other.redraw, self.fullscreen or other.fullscreen)
+
 
 class PreviewKeys:
     """Maps preview keys to clock moves and loop effects; holds the overlay and full-screen state."""
@@ -30,6 +34,20 @@ class PreviewKeys:
         self.enabled = enabled
         self.fullscreen = fullscreen
         self.overlay = False  # the ``i`` info overlay is showing
+
+    def handle(
+        self, events: Iterable[pygame.event.Event], decision: Decision | None, timetable: Timetable
+    ) -> KeyEffect:
+        """What ``events`` ask of the loop: quit, draw again (the window was exposed), keys."""
+        effect = KeyEffect()
+        for event in events:
+            if event.type == pygame.QUIT:
+                effect |= KeyEffect(stop=True)
+            elif event.type in (pygame.WINDOWEXPOSED, pygame.WINDOWRESTORED):
+                effect |= KeyEffect(redraw=True)
+            elif event.type == pygame.KEYDOWN:
+                effect |= self.press(event.key, decision, timetable)
+        return effect
 
     def press(self, key: int, decision: Decision | None, timetable: Timetable) -> KeyEffect:
         """Act on ``key`` (nothing unless enabled)."""

@@ -15,7 +15,6 @@ rule (:class:`PowerGate`), the preview keys (:class:`PreviewKeys`), what it tell
 from __future__ import annotations
 
 import logging
-import queue
 from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from player.ops.clock import ScaledClock
 from player.ops.environment import Environment
 from player.ops.status import Status
 from player.render.frame import Frame, Layer
+from player.render.inbox import Inbox
 from player.render.keys import PreviewKeys
 from player.render.overlay import OverlayView, draw_overlay
 from player.render.pacing import Pacer, RealPacer
@@ -113,7 +113,7 @@ class Player:
         self.decision: Decision | None = None
         self._monotonic = monotonic
         self._pacer = pacer or RealPacer()
-        self._inbox: queue.SimpleQueue[Callable[[Player], None]] = queue.SimpleQueue()
+        self._inbox: Inbox[Player] = Inbox(self._pacer.wake)
         self._on_screen: SlideKey | None = None
         self._showing: Showing | None = None
         self._transition: _Change | None = None
@@ -126,8 +126,7 @@ class Player:
 
     def post(self, message: Callable[[Player], None]) -> None:
         """Hand the loop a message (called on its own thread). Thread-safe."""
-        self._inbox.put(message)
-        self._pacer.wake()
+        self._inbox.post(message)
 
     def stop(self) -> None:
         self._stop = True
@@ -185,10 +184,11 @@ class Player:
     def step(self) -> float:
         """One turn: update, draw if needed; returns how long (real seconds) it may sleep."""
         if self._transition is None:
-            self._drain_inbox()  # content changes wait for the running transition to finish
+            self._inbox.deliver(self)  # content changes wait for the running transition to finish
         now = self.clock.now()
         if not self._power_on(now):
-            return min(self.reporter.ping_watchdog(MAX_SLEEP_S), self._seconds_until_power_change(now))
+            until_change = self.power.seconds_until_change(now, self.clock, MAX_SLEEP_S)
+            return min(self.reporter.ping_watchdog(MAX_SLEEP_S), until_change)
         decision = self.power.timetable_now(self.timetable, now).at(now)
         self.decision = decision
         self._follow(decision, now)
@@ -273,10 +273,6 @@ class Player:
         self.reporter.frame_presented()
         self.power.switch(False)
         self.reporter.changed()
-
-    def _seconds_until_power_change(self, now: datetime) -> float:
-        change = self.power.next_change(now)
-        return MAX_SLEEP_S if change is None else max(0.0, self.clock.wall_seconds_until(change))
 
     # -- switching slides ----------------------------------------------------------------
 
@@ -447,25 +443,8 @@ class Player:
         self._pacer.sleep(seconds)
         self._handle(pygame.event.get())
 
-    def _drain_inbox(self) -> None:
-        while True:
-            try:
-                message = self._inbox.get_nowait()
-            except queue.Empty:
-                return
-            message(self)
-
     def _handle(self, events: list[pygame.event.Event]) -> None:
-        for event in events:
-            if event.type == pygame.QUIT:
-                self._stop = True
-            elif event.type in (pygame.WINDOWEXPOSED, pygame.WINDOWRESTORED):
-                self._dirty = True
-            elif event.type == pygame.KEYDOWN:
-                self._key(event.key)
-
-    def _key(self, key: int) -> None:
-        effect = self.keys.press(key, self.decision, self.timetable)
+        effect = self.keys.handle(events, self.decision, self.timetable)
         self._stop = self._stop or effect.stop
         self._dirty = self._dirty or effect.redraw
         if effect.fullscreen:

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 
 from player.core.scheduler import Timetable
+from player.ops.clock import ScaledClock
 from player.ops.clocktrust import ClockGuard
 from player.ops.power import DisplayPower, PowerSchedule
 
@@ -55,9 +56,11 @@ class PowerGate:
         """Switch the panel (the configured or detected method)."""
         self.display.set(on)
 
-    def next_change(self, now: datetime) -> datetime | None:
-        """When the schedule next turns the screen on or off (None: never, or no schedule)."""
-        return self.schedule.next_change(now) if self.schedule is not None else None
+    def seconds_until_change(self, now: datetime, clock: ScaledClock, longest: float) -> float:
+        """Real seconds from ``now`` until the schedule next turns the screen on or off
+        (``longest`` when it never does)."""
+        change = self.schedule.next_change(now) if self.schedule is not None else None
+        return longest if change is None else max(0.0, clock.wall_seconds_until(change))
 
     def timetable_now(self, timetable: Timetable, now: datetime) -> Timetable:
         """The timetable, or while the clock is untrusted, the last played playlist alone."""
