@@ -166,7 +166,7 @@ class Player:
     # -- the loop ------------------------------------------------------------------------
 
     def run(self, duration: float | None = None) -> None:
-        """Play until quit, :meth:`stop`, or ``duration`` real seconds."""
+        """Play until quit, :meth:`stop`, or ``duration`` real seconds (by the monotonic clock handed in)."""
         deadline = self._monotonic() + duration if duration is not None else None
         try:
             while not self._stop:
