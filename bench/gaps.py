@@ -184,7 +184,7 @@ def play(kind: str, media: Path, changes: int, speed: float) -> dict[str, Any]:
     from player.core.loader import load_playlists
     from player.core.scheduler import Timetable
     from player.ops.clock import ScaledClock
-    from player.render.loop import Player
+    from player.render.loop import Player, PlayOptions
     from player.render.screen import open_screen
     from player.render.slides import Painter
     from player.render.text import FontChain
@@ -224,7 +224,12 @@ def play(kind: str, media: Path, changes: int, speed: float) -> dict[str, Any]:
             player.stop()
 
     player = Player(
-        Timetable(loaded.playlists), ScaledClock(T0, speed), screen, painter, refresh_rate=60, on_present=on_present
+        Timetable(loaded.playlists),
+        ScaledClock(T0, speed),
+        screen,
+        painter,
+        options=PlayOptions(refresh_rate=60),
+        on_present=on_present,
     )
     player.run(changes * 3 / speed * 4 + 30)  # a generous bound; it stops itself after `changes`
     seconds = time.monotonic() - started

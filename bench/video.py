@@ -30,7 +30,7 @@ from player.core.scheduler import Timetable
 from player.media.video import _Fitting
 from player.ops.clock import ScaledClock
 from player.render.frame import Frame
-from player.render.loop import Player
+from player.render.loop import Player, PlayOptions
 from player.render.screen import open_screen
 from player.render.slides import Painter
 from player.render.text import FontChain
@@ -106,9 +106,8 @@ def play(media: Path, playlist: str, seconds: float, present_ms: list[float] | N
         ScaledClock(datetime(2024, 1, 1, tzinfo=UTC), 1.0),
         screen,
         Painter(media, SIZE, FontChain.resolve()),
+        options=PlayOptions(refresh_rate=60, video_decoder="software"),
         on_present=on_present,
-        video_decoder="software",
-        refresh_rate=60,
     )
     player.run(seconds)
     window.destroy()

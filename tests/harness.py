@@ -1,5 +1,5 @@
-"""Running the real player in a subprocess (SDL dummy driver) and watching it from outside:
-its status file, SIGUSR1 screenshots and its log."""
+"""Running the real player: in a subprocess (SDL dummy driver), watched from outside through
+its status file, SIGUSR1 screenshots and its log; or in-process on driven time."""
 
 from __future__ import annotations
 
@@ -10,9 +10,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pygame
+
+from player.core.scheduler import Timetable
+from player.ops.clock import ScaledClock
+from player.render.loop import Player
+from player.render.pacing import FakePacer, FakeTime
+from player.render.reporting import Reporter
+from player.render.screen import Screen
+from player.render.slides import Painter
 
 
 class RunningPlayer:
@@ -46,6 +56,16 @@ class RunningPlayer:
         temporary = folder / f".{name}.part"
         temporary.write_bytes(content.encode() if isinstance(content, str) else content)
         os.replace(temporary, folder / name)
+
+    def wait_for_screen(self, predicate: Callable[[pygame.Surface], bool], timeout: float = 5.0) -> pygame.Surface:
+        """The first screenshot ``predicate`` accepts (asking every 0.2 s until ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            shot = self.screenshot()
+            if predicate(shot):
+                return shot
+            assert time.monotonic() < deadline, "the screen never showed what was expected"
+            time.sleep(0.2)
 
     def screenshot(self) -> pygame.Surface:
         before = self.screenshot_path.stat().st_mtime_ns if self.screenshot_path.exists() else 0
@@ -105,3 +125,26 @@ def stand_in(folder: Path, name: str, script: str, log: Path) -> Path:
     program.write_text(f"#!/bin/sh\necho \"{name} $*\" >> '{log}'\n{script}\n")
     program.chmod(0o755)
     return program
+
+
+def driven_player(
+    timetable: Timetable,
+    start: datetime,
+    screen: Screen,
+    painter: Painter,
+    speed: float = 1.0,
+    report: Mapping[str, Any] | None = None,
+    **options: Any,
+) -> tuple[Player, FakeTime]:
+    """The real loop on driven time: ``run(seconds)`` plays that many simulated real seconds at
+    once, transition frames exactly 1/refresh_rate apart, the same way every time.
+
+    ``report``: fields of the loop's :class:`Reporter` (which runs on the same driven time).
+    """
+    clock_time = FakeTime()
+    clock = ScaledClock(start, speed, monotonic=clock_time)
+    reporter = Reporter(media=painter.media, monotonic=clock_time, **(report or {}))
+    player = Player(
+        timetable, clock, screen, painter, reporter=reporter, pacer=FakePacer(clock_time), monotonic=clock_time, **options
+    )
+    return player, clock_time

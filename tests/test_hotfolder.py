@@ -57,16 +57,13 @@ def test_replaced_image_shows_new_pixels_and_slow_copy_is_not_an_error(player: R
     player.drop("poster.png", red.read_bytes(), player.media)
     player.drop("campaign.yaml", "name: campaign\npriority: 10\nslides:\n  - {image: poster.png, duration: 30, transition: cut}\n")
     player.wait_for(lambda s: s["playlist"] == "campaign")
-    time.sleep(1.2)  # the new file settles
-    assert player.screenshot().get_at((160, 90))[:3] == (255, 0, 0)
+    # Shown once the new file has settled (watch.settle): waited for on screen, not slept for.
+    player.wait_for_screen(lambda shot: shot.get_at((160, 90))[:3] == (255, 0, 0))
 
     blue = player.root / "blue.png"
     Image.new("RGB", (64, 36), (0, 0, 255)).save(blue)
     player.drop("poster.png", blue.read_bytes(), player.media)
-    deadline = time.monotonic() + 5
-    while player.screenshot().get_at((160, 90))[:3] != (0, 0, 255):
-        assert time.monotonic() < deadline, "the replaced image never showed"
-        time.sleep(0.2)
+    player.wait_for_screen(lambda shot: shot.get_at((160, 90))[:3] == (0, 0, 255))  # the replaced image
 
     # A large file copied slowly, in place, into the folder a playlist already names.
     big = player.root / "big.png"
@@ -79,10 +76,7 @@ def test_replaced_image_shows_new_pixels_and_slow_copy_is_not_an_error(player: R
             handle.write(data[offset : offset + len(data) // 10])
             handle.flush()
             time.sleep(0.15)
-    deadline = time.monotonic() + 6
-    while player.screenshot().get_at((160, 90))[:3] == (0, 0, 255):
-        assert time.monotonic() < deadline, "the copied image never showed"
-        time.sleep(0.2)
+    player.wait_for_screen(lambda shot: shot.get_at((160, 90))[:3] != (0, 0, 255), timeout=6)  # the copied image
     assert player.status()["errors"] == []
     log = player.log()
     half_written = [line for line in log.splitlines() if "big.png" in line and "skipped" in line and "No such file" not in line]

@@ -22,12 +22,11 @@ import requests
 from player.core.loader import load_playlists
 from player.core.scheduler import Timetable
 from player.fleet.uplink import ProofUploader
-from player.ops.clock import ScaledClock
 from player.ops.proof import ProofLog, log_files, read_plays, render_table, summarise
-from player.render.loop import Player
 from player.render.screen import open_screen
 from player.render.slides import Painter
 from player.render.text import FontChain
+from tests.harness import driven_player
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -40,18 +39,18 @@ def test_plays_are_recorded_with_exact_ids_and_durations(tmp_path: Path) -> None
         {"p.yaml": "name: p\ndefaults: {duration: 2, transition: cut}\nslides:\n  - {text: a, id: a}\n  - {text: b, id: b}\n  - {text: c, id: c}\n"}
     ).playlists
     proof = ProofLog(tmp_path / "proof")
-    player = Player(
-        Timetable(playlists), ScaledClock(T0, 10.0), open_screen(window, "software", 0), Painter(tmp_path, (160, 90), FontChain.resolve()),
-        proof=proof, screen_id="lobby-1",
+    player, _ = driven_player(
+        Timetable(playlists), T0, open_screen(window, "software", 0), Painter(tmp_path, (160, 90), FontChain.resolve()), 10.0,
+        report={"proof": proof, "screen_id": "lobby-1"},
     )
-    player.run(2.1)  # 21 content seconds: ten whole slides and the start of an eleventh
+    player.run(2.1)  # 21 content seconds (driven, not waited): ten whole slides and the start of an eleventh
     window.destroy()
     plays = list(read_plays(log_files(tmp_path / "proof")))
     ids = [p["slide_id"] for p in plays]
     assert ids[:10] == ["a", "b", "c", "a", "b", "c", "a", "b", "c", "a"]
     for play in plays[:10]:
         assert play["screen"] == "lobby-1" and play["playlist"] == "p" and play["completed"] is True
-        assert abs(float(play["seconds"]) - 2.0) < 0.3  # 30 ms of real time at 10x
+        assert float(play["seconds"]) == 2.0  # driven time: exact
     first = plays[0]
     assert first["start"] == T0.isoformat() or abs(datetime.fromisoformat(str(first["start"])).timestamp() - T0.timestamp()) < 0.3
     assert plays[-1]["completed"] is False  # cut short by the end of the run
@@ -92,7 +91,11 @@ def test_kill_9_mid_slide_leaves_a_readable_log(tmp_path: Path, run_cli) -> None
         [sys.executable, "-m", "player", "run", "--windowed", "--size", "160x90", "--at", "2024-03-01T12:00:00", "--speed", "5"],
         cwd=tmp_path, env={**os.environ, "SDL_VIDEODRIVER": "dummy"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    time.sleep(3.3)
+    # Killed once five plays are on disk (about a second in, at 5x): the sixth slide is on screen.
+    deadline = time.monotonic() + 20
+    while len(list(read_plays(log_files(tmp_path / "state" / "proof")))) < 5:
+        assert time.monotonic() < deadline and process.poll() is None, "the player recorded no plays"
+        time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait(10)
     plays = list(read_plays(log_files(tmp_path / "state" / "proof")))

@@ -16,10 +16,11 @@ from player.core.scheduler import Timetable
 from player.ops.clock import ScaledClock
 from player.render.frame import Frame
 from player.render.headless import contact_sheet, frame_at, render_at
-from player.render.loop import Player
+from player.render.loop import Player, PlayOptions
 from player.render.screen import FallbackScreen, SoftwareScreen, open_screen
 from player.render.slides import Painter
 from player.render.text import FontChain
+from tests.harness import driven_player
 
 SIZE = (320, 180)
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -196,14 +197,13 @@ def test_gpu_and_software_paths_draw_the_same_pixels(tmp_path: Path, fonts: Font
 
 
 def run_player(timetable: Timetable, painter: Painter, kind: str, seconds: float, speed: float, check) -> Player:  # type: ignore[no-untyped-def]
+    """Run the real loop for ``seconds`` of driven (not waited) real time."""
     screen = make_screen(kind)
-    clock = ScaledClock(T0, speed)
-    player: Player
 
     def on_present(frame: Frame) -> None:
         check(screen, frame)
 
-    player = Player(timetable, clock, screen, painter, refresh_rate=120, on_present=on_present)
+    player, _ = driven_player(timetable, T0, screen, painter, speed, options=PlayOptions(refresh_rate=120), on_present=on_present)
     player.run(seconds)
     screen.window.destroy()
     return player
@@ -288,9 +288,9 @@ def test_info_overlay_names_playlist_slide_and_renderer(tmp_path: Path, fonts: F
     screen = make_screen("software")
     player = Player(timetable, ScaledClock(T0, 1.0), screen, painter_for(media, fonts))
     player.step()
-    lines = overlay_lines(player)
+    lines = overlay_lines(player.overlay_view())
     assert "playlist p" in lines and "slide   poster (#0)" in lines and "renderer software" in lines
-    panel = draw_overlay(player)
+    panel = draw_overlay(player.overlay_view(), fonts.faces[0], SIZE[1])
     assert panel.get_height() > len(lines) * 10 and panel.get_at((2, 2))[3] == 170
     screen.window.destroy()
 
@@ -317,7 +317,7 @@ def test_the_gpu_screen_uploads_the_next_slide_before_its_turn(tmp_path: Path, f
     )
     screen = make_screen("gpu")
     painter = painter_for(media, fonts)
-    player = Player(timetable, ScaledClock(T0 + timedelta(seconds=1), 1.0), screen, painter)
+    player, _ = driven_player(timetable, T0 + timedelta(seconds=1), screen, painter)
     player.run(0.3)
     upcoming = painter.key_for(timetable.at(T0 + timedelta(seconds=5)).slide)
     compositor = screen.gpu.compositor  # type: ignore[union-attr]

@@ -28,7 +28,7 @@ from player.core.errors import GpuUnavailable
 from player.render.frame import Frame, Layer
 from player.render.screen import SETTLE_PRESENTS, Screen, SoftwareScreen, open_screen
 from player.render.software import draw_frame, rotate_into
-from tests.harness import RunningPlayer, stop
+from tests.harness import RunningPlayer, driven_player, stop
 
 SIZE = (320, 180)
 RED, BLUE = (255, 0, 0), (0, 0, 255)
@@ -420,8 +420,6 @@ def test_a_static_frame_is_presented_again_before_the_loop_sleeps_on_it(tmp_path
     """On the emulated box a single present of a static slide left the console black for its whole turn."""
     from player.core.loader import load_playlists
     from player.core.scheduler import Timetable
-    from player.ops.clock import ScaledClock
-    from player.render.loop import Player
     from player.render.slides import Painter
     from player.render.text import FontChain
 
@@ -434,8 +432,8 @@ def test_a_static_frame_is_presented_again_before_the_loop_sleeps_on_it(tmp_path
     playlist = "name: house\nslides:\n  - {text: Hi, background: '#00ff00', duration: 3600}\n"
     timetable = Timetable(load_playlists({"house.yaml": playlist}).playlists)
     start = datetime(2024, 1, 1, 12, tzinfo=UTC)
-    player = Player(timetable, ScaledClock(start, 1.0), screen, Painter(tmp_path, (160, 90), FontChain.resolve()))
-    player.run(duration=0.5)
+    player, _ = driven_player(timetable, start, screen, Painter(tmp_path, (160, 90), FontChain.resolve()))
+    player.run(duration=0.5)  # driven time: half a second of sleeping on a static slide
     assert counting.flips == 1 + SETTLE_PRESENTS
     assert screen.read_pixels().get_at((2, 2))[:3] == (0, 255, 0)
     window.destroy()

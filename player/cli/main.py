@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--json", action="store_true", help="machine-readable output")
     schedule.set_defaults(command=cmd_schedule)
 
-    from player.cli.screen import add_render_commands  # pygame itself is imported only when they run
+    from player.cli.run import add_render_commands  # pygame itself is imported only when they run
 
     add_render_commands(commands)
     from player.cli.fleet import add_fleet_commands

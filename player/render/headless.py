@@ -1,7 +1,8 @@
 """Headless rendering: exactly what the screen shows at an instant, and contact sheets.
 
 Deterministic: the frame at T depends only on the content and T (mid-transition if T falls
-in one), so editors and tests get the same picture every time.
+in one), so editors and tests get the same picture every time. The transition at T is the
+render loop's own rule (:func:`player.render.transition.transition_at`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import pygame
 
 from player.core.errors import MediaError
 from player.core.scheduler import Decision, Timetable
-from player.render.frame import Frame, Layer, transition_frame
+from player.render.frame import Frame
 from player.render.slides import Painter, SlideKey
 from player.render.software import draw_frame, rotate_into
 from player.render.text import draw_layout, fit_text
+from player.render.transition import transition_at
 
 LOOKBACK_SLIDES = 50  # how far back to look for the last good slide when one cannot be shown
 SHEET_COLUMNS = 4
@@ -36,16 +38,14 @@ def frame_at(timetable: Timetable, painter: Painter, instant: datetime) -> tuple
         with contextlib.suppress(MediaError):
             surface = painter.video_frame(slide, seconds)
     surfaces: dict[Hashable, pygame.Surface] = {key: surface}
-    if slide is None or slide.transition == "cut" or decision.slide_start is None or decision.at != instant:
-        return Frame((Layer(key),)), surfaces
-    progress = (instant - decision.slide_start).total_seconds() / slide.transition_duration
-    if progress >= 1.0:
-        return Frame((Layer(key),)), surfaces
-    _, before_key, before = _last_good(timetable, painter, timetable.at(decision.slide_start - _TICK))
-    if before_key == key:
-        return Frame((Layer(key),)), surfaces
-    surfaces[before_key] = before
-    return transition_frame(before_key, key, slide.transition, progress, painter.size), surfaces
+    outgoing: SlideKey | None = None
+    if decision.at == instant and decision.slide_start is not None:
+        # What the screen showed before this slide's turn. A slide standing in for one that
+        # cannot be shown (decision.at is earlier) shows statically: its turn began long ago.
+        _, outgoing, before = _last_good(timetable, painter, timetable.at(decision.slide_start - _TICK))
+        surfaces.setdefault(outgoing, before)
+    moment = transition_at(decision, outgoing, key, instant)
+    return moment.frame(painter.size), surfaces
 
 
 def render_at(timetable: Timetable, painter: Painter, instant: datetime, rotate: int = 0) -> pygame.Surface:

@@ -5,19 +5,20 @@ the answer changes, draws transition frames at the display's refresh rate, and o
 sleeps until the next change or an input event. The next slide is prepared right after a
 transition ends, long before its turn, so no blank or half-drawn frame ever shows.
 Other threads talk to the loop only through :meth:`Player.post`.
+
+The loop holds what is on screen; its pieces hold the rest: the transition rule
+(:mod:`player.render.transition`), the videos (:class:`VideoSlot`), on_hours and the clock
+rule (:class:`PowerGate`), the preview keys (:class:`PreviewKeys`), what it tells the world
+(:class:`Reporter`) and real time (a :class:`Pacer` and a monotonic clock, both handed in).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 import pygame
 
@@ -25,46 +26,62 @@ from player.core.errors import MediaError, MediaNotReady, Problem
 from player.core.model import Slide
 from player.core.scheduler import Decision, Timetable
 from player.ops.clock import ScaledClock
-from player.ops.clocktrust import ClockGuard
-from player.ops.notify import Notifier
-from player.ops.power import DisplayPower, PowerSchedule
-from player.ops.proof import ProofLog
+from player.ops.environment import Environment
 from player.ops.status import Status
-from player.ops.waker import Waker
-from player.render.frame import Frame, Layer, transition_frame
+from player.render.frame import Frame, Layer
+from player.render.inbox import Inbox
+from player.render.keys import PreviewKeys
+from player.render.overlay import OverlayView, draw_overlay
+from player.render.pacing import Pacer, RealPacer
+from player.render.powergate import PowerGate
 from player.render.reporting import Reporter
 from player.render.screen import Screen
 from player.render.slides import IDLE_ID, Painter, SlideKey
 from player.render.stats import FrameTimer, TransitionReport
-
-if TYPE_CHECKING:
-    from player.render.playback import Playback
+from player.render.transition import transition_at
+from player.render.videoslot import VideoSlot
 
 log = logging.getLogger(__name__)
 
 REPORTS_KEPT = 100
-PRESTARTED_LATE_S = 0.25  # a video decoding ahead is used only if its turn began less than this ago
 MAX_SLEEP_S = 1.0  # even a static screen wakes this often, so signals and quit are prompt
 OVERLAY_REFRESH_S = 0.5
 SETTLE_MIN_SLEEP_S = 0.1  # a sleep this long is on a static frame: present it again first
 SETTLE_STEP_S = 0.02  # between those presents
 INPUT_POLL_S = 0.05  # how often a preview window looks at the keyboard while a slide is static
 NOT_READY_RETRY_S = 0.25  # how soon to look again at a media file that is still being written
-IDLE_TRANSITION = ("cut", 0.0)  # idle has no start instant of its own to fade from
 Showing = tuple[object, ...]
 
 
 @dataclass(frozen=True)
-class _Transition:
+class PlayOptions:
+    """How one run plays, fixed for the run."""
+
+    refresh_rate: float = 60.0  # transition frames per second at most
+    interactive: bool = False  # a windowed preview: the preview keys work
+    fullscreen: bool = False  # the window starts full screen
+    video_decoder: str = "auto"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the status file says of the content beside the timetable."""
+
+    problems: tuple[Problem, ...] = ()
+    version: int | None = None  # the installed bundle's version (``signage sync``)
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A transition in progress: the showing ``decision`` of ``incoming`` replacing ``outgoing``."""
+
+    decision: Decision
     outgoing: SlideKey
     incoming: SlideKey
-    kind: str
-    start: datetime  # content time
-    seconds: float  # content seconds
 
 
 class Player:
-    """Plays a timetable on a screen. Construct, then :meth:`run`."""
+    """Plays a timetable on a screen. Construct whole, then :meth:`run` (or :meth:`step`)."""
 
     def __init__(
         self,
@@ -73,301 +90,231 @@ class Player:
         screen: Screen,
         painter: Painter,
         *,
-        refresh_rate: float = 60.0,
+        options: PlayOptions = PlayOptions(),
+        loaded: Loaded = Loaded(),
+        power: PowerGate | None = None,
+        reporter: Reporter | None = None,
+        pacer: Pacer | None = None,
+        monotonic: Callable[[], float] = Environment.monotonic,
         on_present: Callable[[Frame], None] | None = None,
-        interactive: bool = False,
-        fullscreen: bool = False,
-        status_path: Path | None = None,
-        screenshot_path: Path | None = None,
-        notifier: Notifier | None = None,
-        power: PowerSchedule | None = None,
-        display_power: DisplayPower | None = None,
-        clock_guard: ClockGuard | None = None,
-        proof: ProofLog | None = None,
-        screen_id: str = "screen",
-        video_decoder: str = "auto",
     ) -> None:
         self.timetable = timetable
+        self.loaded = loaded
+        self.power = power or PowerGate()
         self.clock = clock
         self.screen = screen
+        self.reporter = reporter or Reporter(media=painter.media, monotonic=monotonic)
         self.painter = painter
-        self.refresh_rate = refresh_rate
-        self.on_present = on_present
-        self.interactive = interactive
-        self.timer = FrameTimer()
-        # The latest transitions' timings (read by the overlay and benchmarks): bounded, a week of changes is not.
-        self.reports: deque[TransitionReport] = deque(maxlen=REPORTS_KEPT)
+        self.options = options
+        self.on_present = on_present  # called with every frame presented (tests, benchmarks)
+        self.timer = FrameTimer(monotonic, keep=REPORTS_KEPT)
+        self.video = VideoSlot(painter.media, painter.fonts, options.video_decoder)
+        self.keys = PreviewKeys(clock, enabled=options.interactive, fullscreen=options.fullscreen)
         self.decision: Decision | None = None
-        self.frames_presented = 0
-        self.overlay_visible = False
-        self.problems: tuple[Problem, ...] = ()
-        self.content_version: int | None = None
-        self.reporter = Reporter(
-            notifier=notifier or Notifier({}),
-            status_path=status_path,
-            screenshot_path=screenshot_path,
-            proof=proof,
-            screen_id=screen_id,
-            media=painter.media,
-        )
-        self.power = power
-        self.display_power = display_power or DisplayPower(None, None)
-        self.clock_guard = clock_guard
-        self._screen_on = True
-        self.video_decoder = video_decoder
-        self._playback: tuple[SlideKey, Playback, datetime] | None = None  # a video on screen
-        self._next_video: tuple[SlideKey, Playback] | None = None  # the upcoming video, decoding ahead
-        self.dropped_frames = 0
-        self._fallback: tuple[Timetable, Timetable] | None = None  # (for timetable, fallback)
-        self._inbox: queue.SimpleQueue[Callable[[Player], None]] = queue.SimpleQueue()
+        self._monotonic = monotonic
+        self._pacer = pacer or RealPacer()
+        self._inbox: Inbox[Player] = Inbox(self._pacer.wake)
         self._on_screen: SlideKey | None = None
         self._showing: Showing | None = None
-        self._transition: _Transition | None = None
+        self._transition: _Change | None = None
         self._pinned: dict[Hashable, pygame.Surface] = {}
         self._dirty = True
         self._stop = False
         self._retry_at: float | None = None
-        self._fullscreen = fullscreen
-        self._pacer = pygame.time.Clock()
-        self._wakeup = Waker()  # safe to wake from signal handlers, unlike threading.Event
 
     # -- control from elsewhere ----------------------------------------------------------
 
     def post(self, message: Callable[[Player], None]) -> None:
         """Hand the loop a message (called on its own thread). Thread-safe."""
-        self._inbox.put(message)
-        self._wakeup.wake()
+        self._inbox.post(message)
 
     def stop(self) -> None:
         self._stop = True
-        self._wakeup.wake()
+        self._pacer.wake()
 
-    def reload(
-        self, timetable: Timetable, problems: tuple[Problem, ...] = (), content_version: int | None = None
-    ) -> None:
+    def reload(self, timetable: Timetable, loaded: Loaded = Loaded()) -> None:
         """Swap in new content in one step (called between transitions, never during one).
 
         The schedule takes over from the current instant; a slide that is unchanged (same
         slide, same file versions) stays on screen without a transition.
         """
         self.timetable = timetable
-        self.problems = problems
-        self.content_version = content_version
+        self.loaded = loaded
         self._showing = None  # re-evaluate now; an unchanged slide is recognised by its key
-        self.reporter.status_due = True
+        self.reporter.changed()
 
     def request_screenshot(self) -> None:
-        """Write the current frame to ``screenshot_path`` soon (safe from a signal handler)."""
-        self.reporter.screenshot_due = True
-        self._wakeup.wake()
+        """Write the current frame to the reporter's screenshot path soon (safe from a signal handler)."""
+        self.reporter.want_screenshot()
+        self._pacer.wake()
+
+    # -- what benchmarks and tests read ---------------------------------------------------
+
+    @property
+    def reports(self) -> deque[TransitionReport]:
+        """The latest transitions' frame timings."""
+        return self.timer.reports
+
+    @property
+    def dropped_frames(self) -> int:
+        return self.video.dropped
+
+    @property
+    def video_active(self) -> bool:
+        return self.video.active
 
     # -- the loop ------------------------------------------------------------------------
 
     def run(self, duration: float | None = None) -> None:
-        """Play until quit, :meth:`stop`, or ``duration`` real seconds."""
-        deadline = time.monotonic() + duration if duration is not None else None
+        """Play until quit, :meth:`stop`, or ``duration`` real seconds (by the monotonic clock handed in)."""
+        deadline = self._monotonic() + duration if duration is not None else None
         try:
             while not self._stop:
                 wait = self.step()
                 if deadline is not None:
-                    left = deadline - time.monotonic()
+                    left = deadline - self._monotonic()
                     if left <= 0:
                         break
                     wait = min(wait, left)
                 self._wait(wait)
         finally:
             self.reporter.slide_ended(self.clock.now())
-            self._stop_video()
-            self._drop_next_video()
+            self.video.close()
 
     def step(self) -> float:
         """One turn: update, draw if needed; returns how long (real seconds) it may sleep."""
         if self._transition is None:
-            self._drain_inbox()  # content changes wait for the running transition to finish
+            self._inbox.deliver(self)  # content changes wait for the running transition to finish
         now = self.clock.now()
-        if self.power is not None and not self._power_on(now):
-            return min(self.reporter.ping_watchdog(MAX_SLEEP_S), self._seconds_until_power_change(now))
-        decision = self._timetable_now(now).at(now)
+        if not self._power_on(now):
+            until_change = self.power.seconds_until_change(now, self.clock, MAX_SLEEP_S)
+            return min(self.reporter.ping_watchdog(MAX_SLEEP_S), until_change)
+        decision = self.power.timetable_now(self.timetable, now).at(now)
         self.decision = decision
-        showing = _showing_of(decision)
-        if self._retry_at is not None and time.monotonic() >= self._retry_at:
-            self._retry_at, self._showing = None, None
-        if showing != self._showing:
-            self._showing = showing
-            self._switch_to(decision, now)
+        self._follow(decision, now)
         video_wait = self._update_video(now)
         if self._transition is not None and self._draw_transition(now):
             return 0.0
         if self._dirty:
             self._present(self._static_frame())
             self._dirty = False
-        if self.reporter.status_needed():
-            self._write_status()
-        if self.reporter.screenshot_due:
-            self.reporter.write_screenshot(self.screen.read_pixels())
+        self._report()
+        return self._sleep_for(decision, video_wait)
+
+    def _follow(self, decision: Decision, now: datetime) -> None:
+        """Switch to ``decision``'s slide if it is a new showing (or a file was not ready)."""
+        if self._retry_at is not None and self._monotonic() >= self._retry_at:
+            self._retry_at, self._showing = None, None
+        showing = _showing_of(decision)
+        if showing != self._showing:
+            self._showing = showing
+            self._switch_to(decision, now)
+
+    def _sleep_for(self, decision: Decision, video_wait: float | None) -> float:
+        """Real seconds until something is due: a watchdog ping, a change, a video frame, a retry."""
         wait = self.reporter.ping_watchdog(MAX_SLEEP_S)
         if decision.next_change is not None:
             wait = min(wait, max(0.0, self.clock.wall_seconds_until(decision.next_change)))
         if video_wait is not None:
             wait = min(wait, video_wait)
         if self._retry_at is not None:
-            wait = min(wait, max(0.0, self._retry_at - time.monotonic()))
-        if self.overlay_visible:
+            wait = min(wait, max(0.0, self._retry_at - self._monotonic()))
+        if self.keys.overlay:
             wait = min(wait, OVERLAY_REFRESH_S)
             self._dirty = True
         return wait
 
     # -- video ---------------------------------------------------------------------------
 
-    @property
-    def video_active(self) -> bool:
-        return self._playback is not None
-
     def _start_video(self, slide: Slide, key: SlideKey, first: pygame.Surface, start: datetime) -> pygame.Surface:
-        """Start decoding; the screen shows a copy of the prepared first frame, updated in place
-        (the cached original stays the first frame for the next showing)."""
+        """Start the video's showing; the screen shows its surface (the first frame if it cannot play)."""
         at = (self.clock.now() - start).total_seconds()
-        ready, self._next_video = self._next_video, None
-        if ready is not None and ready[0] == key and at < PRESTARTED_LATE_S:
-            self._playback = (key, ready[1], start)
-            return ready[1].surface
-        if ready is not None:
-            ready[1].close()
-        playback = self._new_playback(slide, first)
         try:
-            playback.start(at)
+            return self.video.start(slide, key, first, start, at)
         except MediaError as error:
             log.warning("video %s not played: %s", slide.id, error)
-            self.reporter.last_error = f"video {slide.id}: {error}"
+            self.reporter.failed(f"video {slide.id}: {error}")
             return first
-        self._playback = (key, playback, start)
-        return playback.surface
-
-    def _stop_video(self) -> None:
-        if self._playback is not None:
-            _, playback, _ = self._playback
-            self.dropped_frames += playback.dropped
-            playback.close()
-            self._playback = None
-
-    def _start_next_video(self, slide: Slide, key: SlideKey, first: pygame.Surface) -> None:
-        """Start decoding the upcoming video slide now, so its first frames are ready on its turn."""
-        if self._next_video is not None and self._next_video[0] == key:
-            return
-        self._drop_next_video()
-        playback = self._new_playback(slide, first)
-        try:
-            playback.start()
-        except MediaError:
-            playback.close()
-            return  # said when its turn comes
-        self._next_video = (key, playback)
-
-    def _new_playback(self, slide: Slide, first: pygame.Surface) -> Playback:
-        """A showing of ``slide`` on a copy of its prepared first frame (the cached one stays as it is)."""
-        from player.render.playback import Playback  # PyAV is an optional extra
-
-        return Playback(slide, self.painter.media, first.copy(), self.painter.fonts, self.video_decoder)
-
-    def _drop_next_video(self) -> None:
-        if self._next_video is not None:
-            self._next_video[1].close()
-            self._next_video = None
 
     def _update_video(self, now: datetime) -> float | None:
         """Show the frame due now; returns how soon the next one is due (None: no video)."""
-        if self._playback is None:
+        turn = self.video.update(now)
+        if turn is None:
             return None
-        key, playback, start = self._playback
-        seconds = (now - start).total_seconds()
-        if playback.update(seconds):
-            self.screen.refresh(key, playback.surface)
+        if turn.changed:
+            self.screen.refresh(turn.key, turn.surface)
             self._dirty = True
         # Sleep until the next frame is due, not a whole frame period after this one's work.
-        return playback.seconds_to_next(seconds) / self.clock.speed
+        return turn.due_in / self.clock.speed
 
-    # -- the clock rule and the display's power -----------------------------------------
-
-    def _timetable_now(self, now: datetime) -> Timetable:
-        """The timetable, or while the clock is untrusted, the last played playlist alone."""
-        guard = self.clock_guard
-        if guard is None or guard.last is None or guard.trusted(now):
-            return self.timetable
-        if self._fallback is None or self._fallback[0] is not self.timetable:
-            kept = guard.last.fallback(self.timetable.playlists)
-            self._fallback = (self.timetable, Timetable(kept) if kept else self.timetable)
-        return self._fallback[1]
+    # -- the display's power -------------------------------------------------------------
 
     def _power_on(self, now: datetime) -> bool:
         """Follow ``display.on_hours``; off means a black frame, the panel off, and sleep."""
-        assert self.power is not None
-        on = self.power.is_on(now)
-        if on != self._screen_on:
-            self._screen_on = on
-            change = self.power.next_change(now)
-            log.info("display %s%s", "on" if on else "off", f" until {change.isoformat()}" if change else "")
-            if on:
-                self.display_power.set(True)
-                self._showing, self._dirty = None, True
-            else:
-                self.reporter.slide_ended(now)
-                self._transition = None
-                self.screen.show(Frame(()), {}, None)
-                # A black screen by schedule is a frame on screen too: a player started at night
-                # must still say READY, or systemd times the start out and restarts it all night
-                # (found on the emulated box).
-                self.reporter.frame_presented()
-                self.display_power.set(False)
-                self.reporter.status_due = True
-        if not on and self.reporter.status_needed():  # kept fresh all night: `signage status` judges by its age
-            self._write_status()
-        if not on and self.reporter.screenshot_due:  # a screenshot at night shows the black frame
-            self.reporter.write_screenshot(self.screen.read_pixels())
-        return on
+        turned = self.power.turned(now)
+        if turned is True:
+            self.power.switch(True)
+            self._showing, self._dirty = None, True
+        elif turned is False:
+            self._go_dark(now)
+        if not self.power.on:
+            # The status is kept fresh all night (`signage status` judges by its age), and a
+            # screenshot at night shows the black frame.
+            self._report()
+        return self.power.on
 
-    def _seconds_until_power_change(self, now: datetime) -> float:
-        assert self.power is not None
-        change = self.power.next_change(now)
-        return MAX_SLEEP_S if change is None else max(0.0, self.clock.wall_seconds_until(change))
+    def _go_dark(self, now: datetime) -> None:
+        self.reporter.slide_ended(now)
+        self._transition = None
+        self.screen.show(Frame(()), {}, None)
+        # A black screen by schedule is a frame on screen too: a player started at night
+        # must still say READY, or systemd times the start out and restarts it all night
+        # (found on the emulated box).
+        self.reporter.frame_presented()
+        self.power.switch(False)
+        self.reporter.changed()
 
     # -- switching slides ----------------------------------------------------------------
 
     def _switch_to(self, decision: Decision, now: datetime) -> None:
+        prepared = self._prepare_or_keep(decision)
+        if prepared is None:
+            return
+        key, surface = prepared
         slide = decision.slide
+        self.reporter.slide_started(decision, now)
+        self.video.stop()
+        if slide is not None and slide.kind == "video":
+            surface = self._start_video(slide, key, surface, decision.slide_start or now)
+        if key == self._on_screen and not self.video.active:
+            return
+        self._pinned[key] = surface
+        self.reporter.changed()
+        outgoing = self._transition.incoming if self._transition else self._on_screen
+        log.info("showing %s", _slide_id(decision))
+        moment = transition_at(decision, outgoing, key, now)
+        if outgoing is None or not moment.moving:
+            self._finish(key)
+            return
+        self._transition = _Change(decision, outgoing, key)
+        self.timer.begin(moment.kind, _slide_id(decision))
+
+    def _prepare_or_keep(self, decision: Decision) -> tuple[SlideKey, pygame.Surface] | None:
+        """The decision's slide, prepared; None if it cannot be shown now (what is on screen stays)."""
         try:
-            key, surface = self.painter.prepare(slide)
+            return self.painter.prepare(decision.slide)
         except MediaNotReady as error:
             # Still being copied: look again shortly, without calling it an error.
             log.debug("slide %s waits: %s", _slide_id(decision), error)
-            self._retry_at = time.monotonic() + NOT_READY_RETRY_S
-            if self._on_screen is None:
-                self._show_idle_instead()
-            return
+            self._retry_at = self._monotonic() + NOT_READY_RETRY_S
         except MediaError as error:
             # Skipped: the last good content stays on screen, and this is said once per turn.
             log.warning("slide %s skipped: %s", _slide_id(decision), error)
-            self.reporter.last_error = f"slide {_slide_id(decision)} skipped: {error}"
-            self.reporter.status_due = True
-            if self._on_screen is None:
-                self._show_idle_instead()
-            return
-        self.reporter.slide_started(decision, now)
-        self._stop_video()
-        if slide is not None and slide.kind == "video":
-            surface = self._start_video(slide, key, surface, decision.slide_start or now)
-        if key == self._on_screen and self._playback is None:
-            return
-        self._pinned[key] = surface
-        self.reporter.status_due = True
-        kind, seconds = (slide.transition, slide.transition_duration) if slide else IDLE_TRANSITION
-        start = decision.slide_start or now
-        outgoing = self._transition.incoming if self._transition else self._on_screen
-        log.info("showing %s", _slide_id(decision))
-        if outgoing is None or kind == "cut" or seconds <= 0 or (now - start).total_seconds() >= seconds:
-            self._finish(key)
-            return
-        self._transition = _Transition(outgoing, key, kind, start, seconds)
-        self.timer.begin(kind, _slide_id(decision))
+            self.reporter.failed(f"slide {_slide_id(decision)} skipped: {error}")
+            self.reporter.changed()
+        if self._on_screen is None:
+            self._show_idle_instead()
+        return None
 
     def _show_idle_instead(self) -> None:
         """Nothing good is on screen yet: the idle screen is better than a black window."""
@@ -377,18 +324,15 @@ class Player:
 
     def _draw_transition(self, now: datetime) -> bool:
         """Draw one frame of the transition; False once it has finished."""
-        transition = self._transition
-        assert transition is not None
-        progress = (now - transition.start).total_seconds() / transition.seconds
-        if progress >= 1.0:
-            self._finish(transition.incoming)
+        change = self._transition
+        assert change is not None
+        moment = transition_at(change.decision, change.outgoing, change.incoming, now)
+        if not moment.moving:
+            self._finish(change.incoming)
             return False
-        frame = transition_frame(
-            transition.outgoing, transition.incoming, transition.kind, progress, self.screen.logical
-        )
-        self._present(frame)
+        self._present(moment.frame(self.screen.logical))
         self.timer.frame()
-        self._pacer.tick(self.refresh_rate)
+        self._pacer.tick(self.options.refresh_rate)
         return True
 
     def _finish(self, key: SlideKey) -> None:
@@ -398,7 +342,6 @@ class Player:
         self._dirty = True
         report = self.timer.end()
         if report is not None:
-            self.reports.append(report)
             log.debug("%s", report.summary())
         self._present(self._static_frame())
         self._dirty = False
@@ -410,24 +353,25 @@ class Player:
 
     def _prepare_ahead(self) -> None:
         """Prepare the next slide now, while the screen is static, so its turn costs nothing."""
-        decision = self.decision
         keep: dict[Hashable, pygame.Surface] = {}
         if self._on_screen is not None and self._on_screen in self._pinned:
             keep[self._on_screen] = self._pinned[self._on_screen]
+        decision = self.decision
         if decision is not None and decision.next_change is not None:
-            upcoming = self.timetable.at(decision.next_change)
-            try:
-                key, surface = self.painter.prepare(upcoming.slide)
-                keep[key] = surface
-                self.screen.preload(key, surface)
-                if upcoming.slide is not None and upcoming.slide.kind == "video":
-                    self._start_next_video(upcoming.slide, key, surface)
-            except MediaError:
-                pass  # said when its turn comes
-        if self._next_video is not None and self._next_video[0] not in keep:
-            self._drop_next_video()  # the schedule moved on: it will not be next after all
+            self._prepare_upcoming(self.timetable.at(decision.next_change), keep)
+        self.video.drop_next(unless_in=keep)  # the schedule moved on: it will not be next after all
         self._pinned = keep
         self.screen.keep_only(keep)
+
+    def _prepare_upcoming(self, upcoming: Decision, keep: dict[Hashable, pygame.Surface]) -> None:
+        try:
+            key, surface = self.painter.prepare(upcoming.slide)
+            keep[key] = surface
+            self.screen.preload(key, surface)
+            if upcoming.slide is not None and upcoming.slide.kind == "video":
+                self.video.start_next(upcoming.slide, key, surface)
+        except MediaError:
+            pass  # said when its turn comes
 
     # -- drawing -------------------------------------------------------------------------
 
@@ -435,33 +379,51 @@ class Player:
         return Frame((Layer(self._on_screen),)) if self._on_screen is not None else Frame(())
 
     def _present(self, frame: Frame) -> None:
-        overlay = self._overlay() if self.overlay_visible else None
+        overlay = self._overlay() if self.keys.overlay else None
         self.screen.show(frame, self._pinned, overlay)
-        self.frames_presented += 1
         self.reporter.frame_presented()
         if self.on_present is not None:
             self.on_present(frame)
 
-    def _overlay(self) -> pygame.Surface:
-        from player.render.overlay import draw_overlay
+    def overlay_view(self) -> OverlayView:
+        """A snapshot of what the ``i`` overlay shows."""
+        return OverlayView(
+            now=self.clock.now(),
+            paused=self.clock.paused,
+            speed=self.clock.speed,
+            decision=self.decision,
+            last_transition=self.timer.last,
+            dropped_frames=self.video.dropped,
+            video_active=self.video.active,
+            renderer=self.screen.name,
+        )
 
-        return draw_overlay(self)
+    def _overlay(self) -> pygame.Surface:
+        return draw_overlay(self.overlay_view(), self.painter.fonts.faces[0], self.screen.logical[1])
 
     # -- reporting -----------------------------------------------------------------------
+
+    def _report(self) -> None:
+        """The status file when due, and a screenshot when asked for."""
+        if self.reporter.status_needed():
+            self._write_status()
+        if self.reporter.screenshot_due:
+            self.reporter.write_screenshot(self.screen.read_pixels())
 
     def _write_status(self) -> None:
         decision = self.decision
         report = self.timer.last
-        dropped = self.dropped_frames + (self._playback[1].dropped if self._playback else 0)
         status = Status(
             time=self.clock.now(),
             playlist=decision.playlist if decision else None,
             slide_id=decision.slide.id if decision and decision.slide else None,
             slide_index=decision.slide_index if decision else None,
             loaded=[p.name for p in self.timetable.playlists],
-            problems=self.problems,
-            content_version=self.content_version,
-            extra=self.reporter.health(self.screen.name, self._screen_on, report.fps if report else None, dropped),
+            problems=self.loaded.problems,
+            content_version=self.loaded.version,
+            extra=self.reporter.health(
+                self.screen.name, self.power.on, report.fps if report else None, self.video.dropped
+            ),
         )
         self.reporter.write_status(status, _slide_id(decision) if decision else "nothing yet")
 
@@ -475,57 +437,21 @@ class Player:
         # not between a video's frames, whose next present comes within a frame's time.
         if seconds >= SETTLE_MIN_SLEEP_S and self.screen.settle():
             seconds = SETTLE_STEP_S
-        # Sleep on a Waker, not pygame.event.wait(): pygame-ce polls for events every
-        # millisecond inside it (measured: ~30 ms of CPU per static second, bench/RESULTS.md).
-        # Messages, stop() and signals wake it; a preview window checks input every 50 ms.
-        if self.interactive:
+        # Messages, stop() and signals wake the pacer's sleep; a preview window checks input every 50 ms.
+        if self.options.interactive:
             seconds = min(seconds, INPUT_POLL_S)
-        self._wakeup.wait(seconds)
+        self._pacer.sleep(seconds)
         self._handle(pygame.event.get())
 
-    def _drain_inbox(self) -> None:
-        while True:
-            try:
-                message = self._inbox.get_nowait()
-            except queue.Empty:
-                return
-            message(self)
-
     def _handle(self, events: list[pygame.event.Event]) -> None:
-        for event in events:
-            if event.type == pygame.QUIT:
-                self._stop = True
-            elif event.type in (pygame.WINDOWEXPOSED, pygame.WINDOWRESTORED):
-                self._dirty = True
-            elif event.type == pygame.KEYDOWN and self.interactive:
-                self._key(event.key)
-
-    def _key(self, key: int) -> None:
-        """Preview keys: space, arrows, f, i, q/Esc."""
-        if key in (pygame.K_q, pygame.K_ESCAPE):
-            self._stop = True
-        elif key == pygame.K_SPACE:
-            self.clock.resume() if self.clock.paused else self.clock.pause()
-            self._dirty = True
-        elif key == pygame.K_RIGHT and self.decision and self.decision.next_change:
-            self.clock.jump(self.decision.next_change)
-        elif key == pygame.K_LEFT and self.decision and self.decision.slide_start:
-            previous = self.timetable.at(self.decision.slide_start - timedelta(microseconds=1))
-            self.clock.jump(previous.slide_start or self.decision.slide_start)
-        elif key == pygame.K_i:
-            self.overlay_visible = not self.overlay_visible
-            self._dirty = True
-        elif key == pygame.K_f:
+        effect = self.keys.handle(events, self.decision, self.timetable)
+        self._stop = self._stop or effect.stop
+        self._dirty = self._dirty or effect.redraw
+        if effect.fullscreen:
             self.post(lambda player: player._toggle_fullscreen())
 
     def _toggle_fullscreen(self) -> None:
-        window = self.screen.window
-        if self._fullscreen:
-            window.set_windowed()
-        else:
-            window.set_fullscreen(desktop=True)
-        self._fullscreen = not self._fullscreen
-        pygame.mouse.set_visible(not self._fullscreen)
+        self.keys.toggle_fullscreen(self.screen.window)
         self._dirty = True
 
 

@@ -1,23 +1,41 @@
-"""The ``i`` info overlay of a windowed preview: playlist, slide, time left, fps, renderer."""
+"""The ``i`` info overlay of a windowed preview: playlist, slide, time left, fps, renderer.
+
+It draws an :class:`OverlayView`, a snapshot the loop takes when it draws the overlay, so
+the overlay knows nothing of the loop.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime
 
 import pygame
 import pygame.freetype
 
-if TYPE_CHECKING:
-    from player.render.loop import Player
+from player.core.scheduler import Decision
+from player.render.stats import TransitionReport
 
 
-def overlay_lines(player: Player) -> list[str]:
+@dataclass(frozen=True)
+class OverlayView:
+    """What the overlay shows, as it was at ``now``."""
+
+    now: datetime
+    paused: bool
+    speed: float
+    decision: Decision | None
+    last_transition: TransitionReport | None
+    dropped_frames: int
+    video_active: bool
+    renderer: str
+
+
+def overlay_lines(view: OverlayView) -> list[str]:
     """The overlay's text, one line each."""
-    decision = player.decision
-    now = player.clock.now()
-    lines = [f"time    {now.isoformat(timespec='seconds')}" + ("  (paused)" if player.clock.paused else "")]
-    if player.clock.speed != 1.0:
-        lines.append(f"speed   x{player.clock.speed:g}")
+    decision, now = view.decision, view.now
+    lines = [f"time    {now.isoformat(timespec='seconds')}" + ("  (paused)" if view.paused else "")]
+    if view.speed != 1.0:
+        lines.append(f"speed   x{view.speed:g}")
     if decision is None or decision.playlist is None:
         lines.append("playing (idle: nothing scheduled)")
     else:
@@ -27,20 +45,19 @@ def overlay_lines(player: Player) -> list[str]:
     if decision is not None and decision.next_change is not None:
         left = (decision.next_change - now).total_seconds()
         lines.append(f"next in {left:.1f} s")
-    report = player.timer.last
+    report = view.last_transition
     if report is not None:
         lines.append(f"last transition {report.fps:.0f} fps, p99 {report.p99_ms:.1f} ms")
-    if player.dropped_frames or player.video_active:
-        lines.append(f"video dropped frames {player.dropped_frames}")
-    lines.append(f"renderer {player.screen.name}")
+    if view.dropped_frames or view.video_active:
+        lines.append(f"video dropped frames {view.dropped_frames}")
+    lines.append(f"renderer {view.renderer}")
     return lines
 
 
-def draw_overlay(player: Player) -> pygame.Surface:
-    """A translucent panel with :func:`overlay_lines`, sized to the screen."""
-    lines = overlay_lines(player)
-    size = max(12, player.screen.logical[1] // 45)
-    font = player.painter.fonts.faces[0]
+def draw_overlay(view: OverlayView, font: pygame.freetype.Font, screen_height: int) -> pygame.Surface:
+    """A translucent panel with :func:`overlay_lines`, sized to a screen ``screen_height`` tall."""
+    lines = overlay_lines(view)
+    size = max(12, screen_height // 45)
     line_height = round(size * 1.4)
     width = max(int(font.get_rect(line, size=size).width) for line in lines) + size * 2
     panel = pygame.Surface((width, line_height * len(lines) + size), pygame.SRCALPHA)

@@ -7,27 +7,32 @@ import json
 import logging
 import os
 import shutil
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pygame
 
 from player import __version__
 from player.core.scheduler import Decision
-from player.ops.atomic import write_atomic
+from player.ops.environment import Environment
 from player.ops.liveness import process_start
 from player.ops.notify import Notifier
 from player.ops.proof import COMPLETE_TOLERANCE_S, Play, ProofLog
 from player.ops.status import STATUS_REFRESH_S, Status, write_status
+from player.render.software import save_png
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Reporter:
-    """Reports for one run of the player. Main thread only."""
+    """Reports for one run of the player. Main thread only.
+
+    ``wall`` (aware) stamps the status file; ``monotonic`` times the watchdog, the status
+    refresh and the uptime. The CLI hands in its Environment's clocks; tests, fake ones.
+    """
 
     notifier: Notifier = field(default_factory=lambda: Notifier({}))
     status_path: Path | None = None
@@ -35,18 +40,25 @@ class Reporter:
     proof: ProofLog | None = None
     screen_id: str = "screen"
     media: Path = Path(".")
-    last_error: str | None = None
-    started: datetime = field(default_factory=lambda: datetime.now(UTC))
-    status_due: bool = True
-    screenshot_due: bool = False
     display_power: str = "none"  # how the panel is switched outside on_hours (player.ops.power)
-    _pid_start: int | None = field(default_factory=lambda: process_start(os.getpid()))
-    _started_mono: float = field(default_factory=time.monotonic)
-    _status_written: float = 0.0
-    _ready_sent: bool = False
-    _next_ping: float = field(default_factory=time.monotonic)
-    _play: tuple[Decision, datetime] | None = None  # what is on screen, since when
-    _status_failing: bool = False
+    wall: Callable[[], datetime] = Environment.now
+    monotonic: Callable[[], float] = Environment.monotonic
+    last_error: str | None = field(default=None, init=False)
+    status_due: bool = field(default=True, init=False)
+    screenshot_due: bool = field(default=False, init=False)
+    started: datetime = field(init=False)
+    _pid_start: int | None = field(init=False)
+    _started_mono: float = field(init=False)
+    _status_written: float = field(default=0.0, init=False)
+    _ready_sent: bool = field(default=False, init=False)
+    _next_ping: float = field(init=False)
+    _play: tuple[Decision, datetime] | None = field(default=None, init=False)  # what is on screen, since when
+    _status_failing: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.wall()
+        self._pid_start = process_start(os.getpid())
+        self._started_mono = self._next_ping = self.monotonic()
 
     # -- systemd ---------------------------------------------------------------------------
 
@@ -61,11 +73,25 @@ class Reporter:
         interval = self.notifier.watchdog_interval
         if interval is None:
             return idle
-        now = time.monotonic()
+        now = self.monotonic()
         if now >= self._next_ping:
             self.notifier.watchdog()
             self._next_ping = now + interval
         return max(0.0, min(idle, self._next_ping - now))
+
+    # -- what the loop tells it ---------------------------------------------------------------
+
+    def changed(self) -> None:
+        """What is on screen or loaded changed: write the status at the next chance."""
+        self.status_due = True
+
+    def failed(self, message: str) -> None:
+        """Something could not be shown: the status file's ``last_error`` (the loop has logged it)."""
+        self.last_error = message
+
+    def want_screenshot(self) -> None:
+        """Write a screenshot at the next chance (safe from a signal handler: it only sets a flag)."""
+        self.screenshot_due = True
 
     # -- proof of play ---------------------------------------------------------------------
 
@@ -105,11 +131,11 @@ class Reporter:
     # -- the status file -------------------------------------------------------------------
 
     def status_needed(self) -> bool:
-        return self.status_due or time.monotonic() - self._status_written >= STATUS_REFRESH_S
+        return self.status_due or self.monotonic() - self._status_written >= STATUS_REFRESH_S
 
     def write_status(self, status: Status, slide_label: str) -> None:
         self.status_due = False
-        self._status_written = time.monotonic()
+        self._status_written = self.monotonic()
         self.notifier.status(f"playing {slide_label}")
         if self.status_path is None:
             return
@@ -136,10 +162,10 @@ class Reporter:
             "screen": self.screen_id,
             "pid": os.getpid(),  # for `signage screenshot` and operators
             "pid_start": self._pid_start,  # with pid, names this process (player.ops.liveness)
-            "written": datetime.now(UTC).isoformat(),  # wall clock: "time" is content time
+            "written": self.wall().isoformat(),  # wall clock: "time" is content time
             "player_version": __version__,
             "started": self.started.isoformat(),
-            "uptime_s": round(time.monotonic() - self._started_mono, 1),
+            "uptime_s": round(self.monotonic() - self._started_mono, 1),
             "renderer": renderer,
             "display_on": display_on,
             "display_power": self.display_power,
@@ -158,7 +184,7 @@ class Reporter:
         if self.screenshot_path is None:
             return
         try:
-            write_atomic(self.screenshot_path, lambda handle: pygame.image.save(pixels, handle, "shot.png"))
+            save_png(pixels, self.screenshot_path)
             log.info("screenshot written to %s", self.screenshot_path)
         except (OSError, pygame.error) as error:
             log.warning("cannot write the screenshot %s: %s", self.screenshot_path, error)

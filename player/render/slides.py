@@ -9,10 +9,10 @@ never served stale from the cache.
 from __future__ import annotations
 
 import logging
-import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pygame
@@ -20,6 +20,7 @@ import pygame
 from player.core.config import IdleConfig
 from player.core.errors import MediaError, MediaNotReady
 from player.core.model import Slide
+from player.ops.environment import Environment
 from player.render.images import load_image_surface
 from player.render.text import FontChain, draw_tagline, draw_text_slide
 
@@ -38,7 +39,10 @@ class SlideKey:
 
 
 class Painter:
-    """Draws slides at one frame size. Main thread only (it makes Surfaces)."""
+    """Draws slides at one frame size. Main thread only (it makes Surfaces).
+
+    ``wall`` is the wall clock the ``settle`` check compares files' modification times with.
+    """
 
     def __init__(
         self,
@@ -51,15 +55,17 @@ class Painter:
         idle: IdleConfig | None = None,
         cache_size: int = 4,
         settle: float = 0.0,
+        wall: Callable[[], datetime] = Environment.now,
     ) -> None:
+        self.max_pixels = int(max_megapixels * 1_000_000)
         self.media = media
         self.size = size
         self.fonts = fonts
         self.margins = margins
-        self.max_pixels = int(max_megapixels * 1_000_000)
         self.idle = idle or IdleConfig()
         self.cache_size = cache_size
         self.settle = settle  # media modified more recently than this may still be being written
+        self.wall = wall
         self._cache: OrderedDict[Hashable, pygame.Surface] = OrderedDict()
         self._reported_missing: set[tuple[str, str]] = set()
 
@@ -177,7 +183,7 @@ class Painter:
             info = (self.media / path).stat()
         except OSError as error:
             raise MediaError(f"{self.media / path}: {error.strerror or 'cannot read'}; the slide is skipped") from None
-        if self.settle and time.time() - info.st_mtime < self.settle:
+        if self.settle and self.wall().timestamp() - info.st_mtime < self.settle:
             raise MediaNotReady(f"{self.media / path} is still being written")
         return (path, info.st_mtime_ns, info.st_size)
 

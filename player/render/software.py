@@ -7,9 +7,11 @@ accelerated renderer exists.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
+from pathlib import Path
 
 import pygame
 
+from player.ops.atomic import write_atomic
 from player.render.frame import Frame
 
 
@@ -38,3 +40,12 @@ def rotate_into(target: pygame.Surface, logical: pygame.Surface, degrees: int) -
         target.blit(logical, (0, 0))
     else:
         target.blit(pygame.transform.rotate(logical, -degrees), (0, 0))
+
+
+def save_png(picture: pygame.Surface, path: Path) -> None:
+    """Write ``picture`` to ``path`` as a PNG, atomically (a reader never sees half a file).
+
+    Raises:
+        OSError, pygame.error: it could not be written.
+    """
+    write_atomic(path, lambda handle: pygame.image.save(picture, handle, "picture.png"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import statistics
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,13 +50,15 @@ class TransitionReport:
 
 
 class FrameTimer:
-    """Times the frames of the transition in progress."""
+    """Times the frames of the transition in progress; keeps the latest ``keep`` reports."""
 
-    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(self, clock: Callable[[], float] = time.perf_counter, keep: int = 100) -> None:
         self._clock = clock
         self._name: tuple[str, str] | None = None
         self._times: list[float] = []
         self.last: TransitionReport | None = None
+        # Read by the overlay and benchmarks: bounded, a week of changes is not.
+        self.reports: deque[TransitionReport] = deque(maxlen=keep)
 
     @property
     def running(self) -> bool:
@@ -76,5 +79,6 @@ class FrameTimer:
         times = self._times
         gaps = tuple((b - a) * 1000 for a, b in itertools.pairwise(times))
         self.last = TransitionReport(self._name[0], self._name[1], len(gaps), gaps, times[-1] - times[0])
+        self.reports.append(self.last)
         self._name = None
         return self.last

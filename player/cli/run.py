@@ -1,0 +1,316 @@
+"""The ``run`` command: play the schedule on screen (and, with ``render``, the commands that draw).
+
+pygame is imported only when one of these commands runs, so ``signage validate`` and
+``signage schedule`` start fast and work without SDL. Each piece of the player is built by
+a small function here and handed to :class:`~player.render.loop.Player` whole.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from player.cli.options import instant, size_option, zone_of
+from player.cli.render import DEFAULT_SIZE, add_render_command, painter_for, write_sheet
+from player.core.config import Config
+from player.core.errors import NoDisplay, PlayerError, UsageError
+from player.ops.environment import Environment
+
+if TYPE_CHECKING:
+    from player.content.library import ContentLibrary
+    from player.content.watch import FolderWatcher
+    from player.fleet.uplink import Heartbeat, ProofUploader
+    from player.ops.clocktrust import ClockGuard
+    from player.ops.notify import Notifier
+    from player.ops.power import DisplayPower, PowerSchedule
+    from player.render.loop import Player
+    from player.render.powergate import PowerGate
+    from player.render.reporting import Reporter
+
+log = logging.getLogger("player.run")
+
+PREVIEW_KEYS = "space pause, right/left next/previous slide, f full screen, i info overlay, q or Esc quit"
+
+
+def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
+    from player.content.library import ContentLibrary
+    from player.render.display import open_display
+
+    if args.speed <= 0:
+        raise UsageError("--speed must be more than 0")
+    start = instant(args.at, config, "--at") if args.at else None
+    size = size_option(args.size) or config.display.size
+    library = ContentLibrary(
+        config.playlists, config.media, config.timezone or "UTC", settle=config.watch.settle, state=config.state
+    )
+    library.rescan()
+    try:
+        open_display(env.environ, headless=False)
+    except NoDisplay as error:
+        return _sheet_instead(args, config, env, start, error)
+    from player.ops.notify import Notifier
+
+    notifier = Notifier(env.environ)
+    player = _player(args, config, env, _Run(start, size, notifier, library))
+    _make_sync_folder(config)
+    watcher = _watcher(args, config, library, player)
+    log.info("playing %d playlist(s) from %s", len(library.playlists), config.playlists)
+    uplinks = _uplinks(config, env, _status_path(args, config, env), config.screen_id or env.hostname())
+    _play(player, args.duration, notifier, watcher, uplinks)
+    return 0
+
+
+def add_render_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``run`` and ``render``: the commands that draw."""
+    run = commands.add_parser(
+        "run",
+        help="play the schedule on screen (full screen, or --windowed for a preview)",
+        description=f"Play the scheduled content. Preview keys when windowed: {PREVIEW_KEYS}.",
+    )
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--windowed", action="store_true", help="play in a window (a laptop preview)")
+    mode.add_argument("--fullscreen", action="store_true", help="play full screen (the default from config)")
+    run.add_argument("--size", metavar="WxH", help="window or screen size, e.g. 1920x1080")
+    run.add_argument("--at", metavar="T", help="start the content clock at T (ISO 8601) instead of now")
+    run.add_argument("--speed", type=float, default=1.0, metavar="N", help="content time runs N times faster")
+    run.add_argument("--duration", type=float, metavar="S", help="exit after S real seconds")
+    run.add_argument("--renderer", choices=("auto", "gpu", "software"), help="override display.renderer")
+    run.add_argument("--status", type=Path, metavar="FILE", help="status file (default: STATE/status.json)")
+    run.add_argument("--poll", action="store_true", help="poll the folders (network filesystems) instead of inotify")
+    run.add_argument(
+        "--or-sheet",
+        type=Path,
+        metavar="FILE",
+        help="if no display can be opened, write the contact sheet of --at's day to FILE instead",
+    )
+    run.set_defaults(command=cmd_run)
+    add_render_command(commands)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What cmd_run has worked out before the player is built."""
+
+    start: datetime | None  # content time to start at (None: now)
+    size: tuple[int, int] | None
+    notifier: Notifier
+    library: ContentLibrary
+
+
+def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Run) -> Player:
+    """The render loop on a newly opened screen, with every piece it needs."""
+    from player.core.scheduler import Timetable
+    from player.ops.clock import ScaledClock
+    from player.render.display import open_player_screen, refresh_rate
+    from player.render.loop import Loaded, Player, PlayOptions
+
+    fullscreen = not args.windowed and (args.fullscreen or config.display.fullscreen)
+    renderer = args.renderer or config.display.renderer
+    screen, fonts = open_player_screen(run.size, fullscreen, renderer, config.display.rotate, config.fonts)
+    painter = painter_for(config, env, screen.logical, fonts, settle=config.watch.settle)
+    status_path = _status_path(args, config, env)
+    display_power = _display_power(config, env)
+    real_clock = run.start is None and args.speed == 1
+    # Preview keys only in a window: a keyboard left plugged into a billboard must not stop it.
+    options = PlayOptions(refresh_rate(), not fullscreen, fullscreen, config.video_decoder)
+    return Player(
+        Timetable(run.library.playlists),
+        ScaledClock(run.start, args.speed, monotonic=env.monotonic, wall=env.now),
+        screen,
+        painter,
+        options=options,
+        loaded=Loaded(run.library.problems, run.library.content_version),
+        power=_power_gate(config, display_power, _clock_guard(config, status_path, real_clock, run.notifier)),
+        reporter=_reporter(config, env, status_path, run.notifier, display_power),
+        monotonic=env.monotonic,
+    )
+
+
+def _status_path(args: argparse.Namespace, config: Config, env: Environment) -> Path:
+    status: Path | None = args.status
+    if status is None:
+        return config.state / "status.json"
+    return status if status.is_absolute() else env.cwd / status
+
+
+def _reporter(
+    config: Config, env: Environment, status_path: Path, notifier: Notifier, display_power: DisplayPower
+) -> Reporter:
+    from player.ops.proof import ProofLog
+    from player.render.reporting import Reporter
+
+    return Reporter(
+        notifier=notifier,
+        status_path=status_path,
+        screenshot_path=config.state / "screenshot.png",
+        proof=ProofLog(config.state / "proof", keep_days=config.reporting.keep_days),
+        screen_id=config.screen_id or env.hostname(),
+        media=config.media,
+        display_power=display_power.method,
+        wall=env.now,
+        monotonic=env.monotonic,
+    )
+
+
+def _make_sync_folder(config: Config) -> None:
+    try:
+        (config.state / "sync").mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a read-only or broken state folder must not keep the screen dark
+        log.warning("state folder %s not writable (%s): no status, proof or screenshots", config.state, error)
+
+
+def _watcher(args: argparse.Namespace, config: Config, library: ContentLibrary, player: Player) -> FolderWatcher:
+    """Watches the folders; each change asks the loop to rescan (on the loop's thread)."""
+    from player.content.watch import FolderWatcher
+    from player.core.scheduler import Timetable
+    from player.render.loop import Loaded
+
+    def rescan(target: Player) -> None:
+        result = library.rescan()
+        if result.unsettled is not None:
+            watcher.check_after(result.unsettled + 0.05)
+        if result.changed:
+            target.reload(Timetable(result.playlists), Loaded(result.problems, library.content_version))
+
+    watcher = FolderWatcher(
+        [config.playlists, config.media],
+        lambda: player.post(rescan),
+        debounce=config.watch.debounce,
+        rescan_every=config.watch.rescan_every,
+        poll=args.poll or config.watch.poll,
+        # `signage sync` writes the installed version here last: the status follows it.
+        extra=[config.state / "sync"],
+    )
+    return watcher
+
+
+def _play(
+    player: Player,
+    duration: float | None,
+    notifier: Notifier,
+    watcher: FolderWatcher,
+    uplinks: list[Heartbeat | ProofUploader],
+) -> None:
+    """Run the loop with its threads and signal handlers; stop them all however it ends."""
+    from player.render.display import close_display
+
+    with _signals(player):
+        watcher.start()
+        for uplink in uplinks:
+            uplink.start()
+        try:
+            player.run(duration)
+        finally:
+            notifier.stopping()
+            watcher.stop()
+            for uplink in uplinks:
+                uplink.stop()
+            close_display()
+
+
+def _sheet_instead(
+    args: argparse.Namespace, config: Config, env: Environment, start: datetime | None, error: NoDisplay
+) -> int:
+    """No display: an hour's contact sheet from --at (or now) with --or-sheet, else the error."""
+    if args.or_sheet is None:
+        raise PlayerError(
+            f"no display to play on ({error}). On a desktop run it inside the session; on a bare "
+            "console check that this user may open /dev/dri (video and render groups); or use "
+            "`signage render` to write pictures without a display."
+        ) from None
+    print(f"No display available ({error}); writing the contact sheet instead.", file=env.stderr)
+    begin = start or env.now().astimezone(zone_of(config))
+    size = size_option(args.size) or config.display.size or DEFAULT_SIZE
+    out: Path = args.or_sheet if args.or_sheet.is_absolute() else env.cwd / args.or_sheet
+    return write_sheet(config, env, (begin, begin + timedelta(hours=1)), size, out)
+
+
+def _uplinks(config: Config, env: Environment, status_path: Path, screen_id: str) -> list[Heartbeat | ProofUploader]:
+    """Heartbeat and proof-of-play upload threads, for the URLs that are configured."""
+    reporting = config.reporting
+    if not (reporting.heartbeat_url or reporting.proof_url):
+        return []  # nothing to send: not even `requests` is loaded
+    import requests
+
+    from player.fleet.uplink import Heartbeat, ProofUploader
+
+    token = env.environ.get("SIGNAGE_TOKEN") or config.sync.token
+    threads: list[Heartbeat | ProofUploader] = []
+    if reporting.heartbeat_url:
+        threads.append(
+            Heartbeat(reporting.heartbeat_url, status_path, reporting.heartbeat_interval, token, requests.Session())
+        )
+    if reporting.proof_url:
+        threads.append(
+            ProofUploader(
+                reporting.proof_url,
+                config.state / "proof",
+                screen_id,
+                reporting.proof_interval,
+                token,
+                requests.Session(),
+            )
+        )
+    return threads
+
+
+def _power_gate(config: Config, display_power: DisplayPower, guard: ClockGuard | None) -> PowerGate:
+    from player.render.powergate import PowerGate
+
+    return PowerGate(_power_schedule(config), display_power, guard)
+
+
+def _power_schedule(config: Config) -> PowerSchedule | None:
+    from player.ops.power import PowerSchedule
+
+    hours = config.display.on_hours
+    return PowerSchedule(config.timezone or "UTC", hours) if hours is not None else None
+
+
+def _display_power(config: Config, env: Environment) -> DisplayPower:
+    """The configured commands, else the first method that works here (asked only when
+    on_hours can switch the panel off: probing HDMI-CEC registers the Pi with the TV)."""
+    from player.ops.power import DisplayPower
+
+    display = config.display
+    if display.on_hours is None:
+        power = DisplayPower(None, None, "none")
+    elif display.power_off_command or display.power_on_command:
+        power = DisplayPower(display.power_off_command, display.power_on_command)
+    else:
+        power = DisplayPower.detect(env.environ)
+    log.info("display power: %s", power.describe())
+    return power
+
+
+def _clock_guard(config: Config, status_path: Path, real_clock: bool, notifier: Notifier) -> ClockGuard | None:
+    """The clock rule applies to the real clock only; ``auto`` applies it under systemd."""
+    from player.ops.clocktrust import ClockGuard, newest_issue_time, read_last_played
+
+    wanted = config.display.require_synced_clock
+    if not real_clock or wanted == "no" or (wanted == "auto" and not notifier.enabled):
+        return None
+    return ClockGuard(read_last_played(status_path), newest_issue_time(config.state))
+
+
+@contextlib.contextmanager
+def _signals(player: Player) -> Iterator[None]:
+    """SIGTERM and SIGINT stop the loop cleanly; SIGUSR1 writes a screenshot."""
+    handlers = {
+        signal.SIGTERM: lambda *_: player.stop(),
+        signal.SIGINT: lambda *_: player.stop(),
+        signal.SIGUSR1: lambda *_: player.request_screenshot(),
+    }
+    previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

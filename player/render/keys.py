@@ -1,0 +1,80 @@
+"""Input to the window: closing it, exposing it, and a preview window's keys: space pause,
+right/left next/previous slide, f full screen, i info overlay, q or Esc quit. Only a windowed
+preview listens to keys: a keyboard left plugged into a billboard must not stop it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pygame
+
+from player.core.scheduler import Decision, Timetable
+from player.ops.clock import ScaledClock
+
+
+@dataclass(frozen=True)
+class KeyEffect:
+    """What a key press asks of the loop beyond moving the content clock."""
+
+    stop: bool = False
+    redraw: bool = False
+    fullscreen: bool = False  # toggle full screen (the loop does it between transitions)
+
+    def __or__(self, other: KeyEffect) -> KeyEffect:
+        return KeyEffect(self.stop or other.stop, self.redraw or other.redraw, self.fullscreen or other.fullscreen)
+
+
+class PreviewKeys:
+    """Maps preview keys to clock moves and loop effects; holds the overlay and full-screen state."""
+
+    def __init__(self, clock: ScaledClock, *, enabled: bool, fullscreen: bool) -> None:
+        self.clock = clock
+        self.enabled = enabled
+        self.fullscreen = fullscreen
+        self.overlay = False  # the ``i`` info overlay is showing
+
+    def handle(
+        self, events: Iterable[pygame.event.Event], decision: Decision | None, timetable: Timetable
+    ) -> KeyEffect:
+        """What ``events`` ask of the loop: quit, draw again (the window was exposed), keys."""
+        effect = KeyEffect()
+        for event in events:
+            if event.type == pygame.QUIT:
+                effect |= KeyEffect(stop=True)
+            elif event.type in (pygame.WINDOWEXPOSED, pygame.WINDOWRESTORED):
+                effect |= KeyEffect(redraw=True)
+            elif event.type == pygame.KEYDOWN:
+                effect |= self.press(event.key, decision, timetable)
+        return effect
+
+    def press(self, key: int, decision: Decision | None, timetable: Timetable) -> KeyEffect:
+        """Act on ``key`` (nothing unless enabled)."""
+        if not self.enabled:
+            return KeyEffect()
+        if key in (pygame.K_q, pygame.K_ESCAPE):
+            return KeyEffect(stop=True)
+        if key == pygame.K_SPACE:
+            self.clock.resume() if self.clock.paused else self.clock.pause()
+            return KeyEffect(redraw=True)
+        if key == pygame.K_RIGHT and decision and decision.next_change:
+            self.clock.jump(decision.next_change)
+        elif key == pygame.K_LEFT and decision and decision.slide_start:
+            previous = timetable.at(decision.slide_start - timedelta(microseconds=1))
+            self.clock.jump(previous.slide_start or decision.slide_start)
+        elif key == pygame.K_i:
+            self.overlay = not self.overlay
+            return KeyEffect(redraw=True)
+        elif key == pygame.K_f:
+            return KeyEffect(fullscreen=True)
+        return KeyEffect()
+
+    def toggle_fullscreen(self, window: pygame.Window) -> None:
+        """Between full screen and a window; the pointer shows only in a window."""
+        if self.fullscreen:
+            window.set_windowed()
+        else:
+            window.set_fullscreen(desktop=True)
+        self.fullscreen = not self.fullscreen
+        pygame.mouse.set_visible(not self.fullscreen)
