@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from player.content.durations import DurationCache, apply_durations, video_paths
@@ -27,6 +28,11 @@ def instant(text: str, config: Config, option: str) -> datetime:
         return parse_instant(text, zone_of(config))
     except ValueError as error:
         raise UsageError(f"{option}: {error}") from None
+
+
+def in_cwd(path: Path, env: Environment) -> Path:
+    """A path from the command line: a relative one is relative to where the command was run."""
+    return path if path.is_absolute() else env.cwd / path
 
 
 def size_option(text: str | None, option: str = "--size") -> tuple[int, int] | None:
