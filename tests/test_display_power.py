@@ -168,6 +168,16 @@ def test_nothing_available_is_black(tools: Tools) -> None:
     assert power.set(False) and power.set(True)
 
 
+def test_only_the_path_and_session_it_is_given_count(tools: Tools, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI passes ``env.environ``: this process's own PATH and session are not looked at."""
+    stand_in(tools.bin, "xset", "exit 0", tools.calls)
+    monkeypatch.setenv("PATH", f"{tools.bin}{os.pathsep}{os.environ.get('PATH', os.defpath)}")
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert DisplayPower.detect({"PATH": str(tools.bin / "empty")}, cec_devices=[]).method == "black"
+    assert tools.detect().method == "black"  # xset is on the PATH given, but there is no X11 session in it
+    assert tools.detect(DISPLAY=":0").method == "xset"
+
+
 def test_a_cec_panel_that_stops_answering_is_reported(tools: Tools, caplog: pytest.LogCaptureFixture) -> None:
     tools.cec_ctl("cec")
     power = tools.detect()
