@@ -180,3 +180,12 @@ def test_screenshot_needs_a_pid(run_cli, tmp_path: Path) -> None:  # type: ignor
     _status(tmp_path, written=T0.isoformat())
     result = run_cli("screenshot", now=lambda: T0)
     assert result.status == 2 and "names no player process" in result.stderr
+
+
+def test_validate_takes_files_and_folders_relative_to_the_working_folder(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "media").mkdir()
+    (tmp_path / "lists" / "more").mkdir(parents=True)
+    (tmp_path / "lists" / "a.yaml").write_text("slides:\n  - text: A\n")
+    (tmp_path / "lists" / "more" / "b.yaml").write_text("slides:\n  - text: B\n  - text: C\n")
+    assert run_cli("validate", "lists/a.yaml").stderr == "1 playlist(s), 1 slide(s): OK\n"
+    assert run_cli("validate", "lists/more", "lists/a.yaml").stderr == "2 playlist(s), 3 slide(s): OK\n"

@@ -28,6 +28,7 @@ log = logging.getLogger("player.fleet")
 
 
 def add_fleet_commands(commands: Subcommands) -> None:
+    """``signage keygen``, ``publish`` and ``sync``."""
     keygen = add_command(commands, "keygen", cmd_keygen)
     keygen.add_argument("dir", type=Path, metavar="DIR")
 

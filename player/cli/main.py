@@ -28,8 +28,6 @@ from player.core.errors import ContentError, PlayerError, UsageError
 from player.core.values import parse_timezone
 from player.ops.environment import Environment
 
-log = logging.getLogger("player")
-
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     """Run the CLI; returns the exit status (``python -m player`` exits with it)."""

@@ -19,6 +19,7 @@ log = logging.getLogger("player")
 
 
 def zone_of(config: Config) -> ZoneInfo:
+    """The configured time zone (UTC if none): where naive times are, and how times are shown."""
     return ZoneInfo(config.timezone or "UTC")
 
 
@@ -36,6 +37,7 @@ def in_cwd(path: Path, env: Environment) -> Path:
 
 
 def size_option(text: str | None, option: str = "--size") -> tuple[int, int] | None:
+    """``WxH`` from the command line, or None if it was not given."""
     if text is None:
         return None
     try:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 
 def add_report_commands(commands: Subcommands) -> None:
+    """``signage report``, ``screenshot`` and ``status``."""
     report = add_command(commands, "report", cmd_report)
     report.add_argument("--from", dest="start", metavar="D1", help="first day (default: all)")
     report.add_argument("--to", dest="end", metavar="D2", help="last day, inclusive (default: all)")
@@ -39,6 +40,7 @@ def add_report_commands(commands: Subcommands) -> None:
 
 
 def _day(text: str | None, option: str) -> datetime | None:
+    """A ``--from`` or ``--to`` date (or time) as an aware instant; a naive one is UTC."""
     if text is None:
         return None
     try:

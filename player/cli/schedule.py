@@ -23,6 +23,7 @@ Row = dict[str, object]
 
 
 def add_schedule_command(commands: Subcommands) -> None:
+    """``signage schedule``."""
     schedule = add_command(commands, "schedule", cmd_schedule)
     when = schedule.add_mutually_exclusive_group(required=True)
     when.add_argument("--at", metavar="T", help="the instant to ask about")

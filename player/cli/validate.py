@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 
 def add_validate_command(commands: Subcommands) -> None:
+    """``signage validate``."""
     validate = add_command(commands, "validate", cmd_validate)
     validate.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="playlist files or folders")
 
