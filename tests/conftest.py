@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,13 +31,14 @@ class CliResult:
 
 @pytest.fixture
 def run_cli(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """Run ``signage ARGS`` in-process in ``cwd`` (default: a scratch folder)."""
+    """Run ``signage ARGS`` in-process in ``cwd`` (default: a scratch folder); ``clocks`` replace
+    the Environment's ``now``, ``monotonic`` or ``sleep`` (and ``hostname``)."""
     from player.cli.main import main
     from player.ops.environment import Environment
 
-    def run(*args: str, cwd: Path | None = None, environ: dict[str, str] | None = None) -> CliResult:
+    def run(*args: str, cwd: Path | None = None, environ: dict[str, str] | None = None, **clocks: Any) -> CliResult:
         out, err = io.StringIO(), io.StringIO()
-        env = Environment(stdout=out, stderr=err, environ=environ or {"TZ": "UTC"}, cwd=cwd or tmp_path)
+        env = Environment(stdout=out, stderr=err, environ=environ or {"TZ": "UTC"}, cwd=cwd or tmp_path, **clocks)
         status = main(list(args), env)
         return CliResult(status, out.getvalue(), err.getvalue())
 

@@ -19,6 +19,8 @@ from player.core.scheduler import Timetable
 from player.ops.clock import ScaledClock
 from player.ops.power import DisplayPower, PowerSchedule, cec_transmitted
 from player.render.loop import Player
+from player.render.powergate import PowerGate
+from player.render.reporting import Reporter
 from player.render.screen import Screen, open_screen
 from player.render.slides import Painter
 from player.render.text import FontChain
@@ -168,6 +170,16 @@ def test_nothing_available_is_black(tools: Tools) -> None:
     assert power.set(False) and power.set(True)
 
 
+def test_only_the_path_and_session_it_is_given_count(tools: Tools, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI passes ``env.environ``: this process's own PATH and session are not looked at."""
+    stand_in(tools.bin, "xset", "exit 0", tools.calls)
+    monkeypatch.setenv("PATH", f"{tools.bin}{os.pathsep}{os.environ.get('PATH', os.defpath)}")
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert DisplayPower.detect({"PATH": str(tools.bin / "empty")}, cec_devices=[]).method == "black"
+    assert tools.detect().method == "black"  # xset is on the PATH given, but there is no X11 session in it
+    assert tools.detect(DISPLAY=":0").method == "xset"
+
+
 def test_a_cec_panel_that_stops_answering_is_reported(tools: Tools, caplog: pytest.LogCaptureFixture) -> None:
     tools.cec_ctl("cec")
     power = tools.detect()
@@ -201,7 +213,7 @@ def test_the_loop_puts_a_cec_panel_to_standby_and_wakes_it(tools: Tools, loop: t
     tools.cec_ctl("cec")
     clock = ScaledClock(utc("2024-01-01T06:59:59"), 1.0)
     timetable = Timetable(load_playlists({"house.yaml": GREEN}).playlists)
-    player = Player(timetable, clock, screen, painter, power=WEEKDAYS, display_power=tools.detect())
+    player = Player(timetable, clock, screen, painter, power=PowerGate(WEEKDAYS, tools.detect()))
     player.step()
     assert tools.log()[-1].endswith("--to 0 --standby")
     clock.jump(utc("2024-01-01T07:00:01"))
@@ -215,7 +227,7 @@ def test_the_status_stays_fresh_while_the_panel_is_off(loop: tuple[Screen, Paint
     status = tmp_path / "status.json"
     clock = ScaledClock(utc("2024-01-01T03:00:00"), 1.0)
     timetable = Timetable(load_playlists({"house.yaml": GREEN}).playlists)
-    player = Player(timetable, clock, screen, painter, power=WEEKDAYS, status_path=status)
+    player = Player(timetable, clock, screen, painter, power=PowerGate(WEEKDAYS), reporter=Reporter(status_path=status))
     player.step()
     first = status.read_text()
     player.reporter._status_written -= 61  # a minute of night passes, nothing changes on screen

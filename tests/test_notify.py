@@ -43,6 +43,16 @@ def test_without_a_socket_nothing_happens() -> None:
     notifier.ready()  # no error
 
 
+def test_only_the_variables_it_is_given_count(listener, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The CLI passes ``env.environ``: a socket in this process's own environment is not used."""
+    _, path = listener
+    monkeypatch.setenv("NOTIFY_SOCKET", path)
+    monkeypatch.setenv("WATCHDOG_USEC", "4000000")
+    notifier = Notifier({})
+    assert not notifier.enabled and notifier.watchdog_interval is None
+    assert Notifier({"NOTIFY_SOCKET": path}).enabled
+
+
 def test_watchdog_for_another_pid_is_ignored() -> None:
     assert Notifier({"WATCHDOG_USEC": "1000000", "WATCHDOG_PID": "1"}).watchdog_interval is None
 

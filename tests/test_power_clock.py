@@ -16,6 +16,7 @@ from player.ops.clock import ScaledClock
 from player.ops.clocktrust import ClockGuard, LastPlayed, clock_trusted, newest_issue_time, read_last_played
 from player.ops.power import PowerSchedule
 from player.render.loop import Player
+from player.render.powergate import PowerGate
 from player.render.screen import open_screen
 from player.render.slides import Painter
 from player.render.text import FontChain
@@ -109,7 +110,7 @@ def test_loop_keeps_the_last_playlist_while_the_clock_is_untrusted(loop_parts) -
     synced = {"value": False}
     guard = ClockGuard(LastPlayed("campaign"), None, synchronized=lambda: synced["value"], monotonic=lambda: 1e9)
     # Booted "in 1970": the schedule would say house; the rule keeps the campaign.
-    player = Player(Timetable(PLAYLISTS), ScaledClock(utc("1970-01-01T00:00:00"), 1.0), screen, painter, clock_guard=guard)
+    player = Player(Timetable(PLAYLISTS), ScaledClock(utc("1970-01-01T00:00:00"), 1.0), screen, painter, power=PowerGate(guard=guard))
     player.step()
     assert player.decision is not None and player.decision.playlist == "campaign"
     assert screen.read_pixels().get_at((3, 3))[:3] == (255, 0, 0)
@@ -129,7 +130,7 @@ def test_loop_goes_black_outside_on_hours_and_comes_back(loop_parts) -> None:  #
             calls.append(on)
 
     player = Player(
-        Timetable(PLAYLISTS), clock, screen, painter, power=PowerSchedule("UTC", WEEKDAYS_ONLY), display_power=Recorder()  # type: ignore[arg-type]
+        Timetable(PLAYLISTS), clock, screen, painter, power=PowerGate(PowerSchedule("UTC", WEEKDAYS_ONLY), Recorder())  # type: ignore[arg-type]
     )
     wait = player.step()
     assert screen.read_pixels().get_at((80, 45))[:3] == (0, 0, 0) and calls == [False]

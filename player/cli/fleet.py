@@ -1,4 +1,8 @@
-"""The ``keygen``, ``publish`` and ``sync`` subcommands: the fleet side of the CLI."""
+"""``signage keygen``, ``publish`` and ``sync``: the fleet side of the CLI.
+
+The fleet modules are imported only when one of these runs: a screen that only plays never
+loads ``cryptography`` or ``requests``.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +10,29 @@ import argparse
 import logging
 import signal
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from player.cli.command import ExitStatus, add_command
+from player.cli.options import in_cwd
 from player.core.errors import BundleError, UsageError
 from player.ops.waker import Waker
 
 if TYPE_CHECKING:
+    from player.cli.command import Subcommands
     from player.core.config import Config
+    from player.fleet.sync import SyncSettings
     from player.ops.environment import Environment
 
 log = logging.getLogger("player.fleet")
 
 
-def add_fleet_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    keygen = commands.add_parser(
-        "keygen",
-        help="make a publisher key pair (publisher.key, publisher.pub)",
-        description="Writes DIR/publisher.key (Ed25519 private key, mode 0600: keep it on the publishing "
-        "machine only) and DIR/publisher.pub (copy it to every screen).",
-    )
+def add_fleet_commands(commands: Subcommands) -> None:
+    """``signage keygen``, ``publish`` and ``sync``."""
+    keygen = add_command(commands, "keygen", cmd_keygen)
     keygen.add_argument("dir", type=Path, metavar="DIR")
-    keygen.set_defaults(command=cmd_keygen)
 
-    publish = commands.add_parser(
-        "publish",
-        help="write the playlists and media as a signed bundle for a static web server",
-        description="Refuses content that fails validation. Every file is stored once under objects/<sha256>; "
-        "channels/NAME/manifest.json lists them, signed. Unchanged content writes nothing.",
-    )
+    publish = add_command(commands, "publish", cmd_publish)
     publish.add_argument("--key", type=Path, required=True, help="the publisher's private key")
     publish.add_argument("--out", type=Path, required=True, help="the folder a web server serves")
     publish.add_argument("--expires", default="7d", help="how long screens accept this manifest (default 7d)")
@@ -44,37 +41,38 @@ def add_fleet_commands(commands: argparse._SubParsersAction) -> None:  # type: i
     publish.add_argument(
         "--new-key", action="store_true", help="sign with a key other than the last manifest's (a key rotation)"
     )
-    publish.set_defaults(command=cmd_publish)
 
-    sync = commands.add_parser(
-        "sync",
-        help="pull the signed bundle from a URL into the playlists and media folders",
-        description="Polls the manifest (one conditional request when nothing changed), verifies it with the "
-        "pinned key, downloads changed files, checks every hash, and installs atomically. Settings default "
-        "to the config's `sync` section; the token comes from there or $SIGNAGE_TOKEN.",
-    )
+    sync = add_command(commands, "sync", cmd_sync)
     sync.add_argument("--url", help="the bundle's base URL (the publish --out folder as served)")
     sync.add_argument("--pubkey", type=Path, help="the publisher's public key file")
     sync.add_argument("--channel", help="which channel to follow")
     sync.add_argument("--interval", type=float, help="seconds between polls (default 60)")
     sync.add_argument("--once", action="store_true", help="poll once; exit 1 with the reason if it fails")
-    sync.set_defaults(command=cmd_sync)
 
 
 def cmd_keygen(args: argparse.Namespace, config: Config, env: Environment) -> int:
+    """make a publisher key pair (publisher.key, publisher.pub)
+
+    Writes DIR/publisher.key (Ed25519 private key, mode 0600: keep it on the publishing machine
+    only) and DIR/publisher.pub (copy it to every screen).
+    """
     from player.fleet.bundle import generate_keys
 
-    folder = args.dir if args.dir.is_absolute() else env.cwd / args.dir
     try:
-        private, public = generate_keys(folder)
+        private, public = generate_keys(in_cwd(args.dir, env))
     except FileExistsError as error:
         raise UsageError(str(error)) from None
     print(f"private key: {private} (keep it secret, mode 0600)", file=env.stdout)
     print(f"public key:  {public} (copy it to every screen)", file=env.stdout)
-    return 0
+    return ExitStatus.OK
 
 
 def cmd_publish(args: argparse.Namespace, config: Config, env: Environment) -> int:
+    """write the playlists and media as a signed bundle for a static web server
+
+    Refuses content that fails validation. Every file is stored once under objects/<sha256>;
+    channels/NAME/manifest.json lists them, signed. Unchanged content writes nothing.
+    """
     from player.fleet.bundle import channel_name, load_private_key
     from player.fleet.publish import collect, parse_expiry, publish
 
@@ -83,11 +81,11 @@ def cmd_publish(args: argparse.Namespace, config: Config, env: Environment) -> i
         channel = channel_name(args.channel)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    key = load_private_key(args.key if args.key.is_absolute() else env.cwd / args.key)
-    out = args.out if args.out.is_absolute() else env.cwd / args.out
+    key = load_private_key(in_cwd(args.key, env))
+    out = in_cwd(args.out, env)
     files = collect(config.playlists, config.media, config.timezone or "UTC")
     result = publish(
-        files, out, key, channel=channel, now=datetime.now(UTC), expires=expires, renew=args.renew, new_key=args.new_key
+        files, out, key, channel=channel, now=env.now(), expires=expires, renew=args.renew, new_key=args.new_key
     )
     if result.unchanged:
         print(f"unchanged: channel {channel} stays at version {result.version} ({result.files} files)", file=env.stdout)
@@ -97,12 +95,40 @@ def cmd_publish(args: argparse.Namespace, config: Config, env: Environment) -> i
             f"{result.new_objects} new object(s), expires in {args.expires}",
             file=env.stdout,
         )
-    return 0
+    return ExitStatus.OK
 
 
 def cmd_sync(args: argparse.Namespace, config: Config, env: Environment) -> int:
+    """pull the signed bundle from a URL into the playlists and media folders
+
+    Polls the manifest (one conditional request when nothing changed), verifies it with the pinned
+    key, downloads changed files, checks every hash, and installs atomically. Settings default to
+    the config's `sync` section; the token comes from there or $SIGNAGE_TOKEN.
+    """
+    from player.fleet.sync import SyncClient
+
+    settings = _sync_settings(args, config, env)
+    for folder in (config.playlists, config.media, config.state):
+        folder.mkdir(parents=True, exist_ok=True)
+    # A progress bar on a terminal; under systemd, plain log lines.
+    progress = env.stderr if env.stderr.isatty() else None
+    client = SyncClient(settings, config.playlists, config.media, config.state, progress=progress)
+    stop = threading.Event()
+    if not args.once:
+        _stop_on_signals(stop, (signal.SIGTERM, signal.SIGINT))
+        log.info("syncing channel %s from %s every %.0f s", settings.channel, settings.url, settings.interval)
+    return client.run(stop, once=args.once)
+
+
+def _sync_settings(args: argparse.Namespace, config: Config, env: Environment) -> SyncSettings:
+    """The command line over the config's ``sync`` section (the token: $SIGNAGE_TOKEN first).
+
+    Raises:
+        UsageError: a setting is missing or wrong, the key among them (a setup mistake, not a
+            passing fault: exit 2, which systemd does not restart in a loop).
+    """
     from player.fleet.bundle import channel_name, load_public_key
-    from player.fleet.sync import SyncClient, SyncSettings, progress_stream
+    from player.fleet.sync import SyncSettings
 
     url = args.url or config.sync.url
     pubkey = args.pubkey or config.sync.pubkey
@@ -115,25 +141,16 @@ def cmd_sync(args: argparse.Namespace, config: Config, env: Environment) -> int:
     except ValueError as error:
         raise UsageError(str(error)) from None
     try:
-        key = load_public_key(pubkey if pubkey.is_absolute() else env.cwd / pubkey)
+        key = load_public_key(in_cwd(pubkey, env))
     except BundleError as error:
-        # A setup mistake, not a passing fault: exit 2, which systemd does not restart in a loop.
         raise UsageError(f"{error}; check --pubkey or sync.pubkey") from None
-    settings = SyncSettings(
+    return SyncSettings(
         url=url,
         pubkey=key,
         channel=channel,
         token=env.environ.get("SIGNAGE_TOKEN") or config.sync.token,
         interval=args.interval or config.sync.interval,
     )
-    for folder in (config.playlists, config.media, config.state):
-        folder.mkdir(parents=True, exist_ok=True)
-    client = SyncClient(settings, config.playlists, config.media, config.state, progress=progress_stream())
-    stop = threading.Event()
-    if not args.once:
-        _stop_on_signals(stop, (signal.SIGTERM, signal.SIGINT))
-        log.info("syncing channel %s from %s every %.0f s", channel, url, settings.interval)
-    return client.run(stop, once=args.once)
 
 
 def _stop_on_signals(stop: threading.Event, signals: tuple[signal.Signals, ...]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from player.content.durations import DurationCache, apply_durations, video_paths
@@ -18,6 +19,7 @@ log = logging.getLogger("player")
 
 
 def zone_of(config: Config) -> ZoneInfo:
+    """The configured time zone (UTC if none): where naive times are, and how times are shown."""
     return ZoneInfo(config.timezone or "UTC")
 
 
@@ -29,7 +31,13 @@ def instant(text: str, config: Config, option: str) -> datetime:
         raise UsageError(f"{option}: {error}") from None
 
 
+def in_cwd(path: Path, env: Environment) -> Path:
+    """A path from the command line: a relative one is relative to where the command was run."""
+    return path if path.is_absolute() else env.cwd / path
+
+
 def size_option(text: str | None, option: str = "--size") -> tuple[int, int] | None:
+    """``WxH`` from the command line, or None if it was not given."""
     if text is None:
         return None
     try:

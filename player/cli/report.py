@@ -1,56 +1,46 @@
-"""``signage report`` (proof of play) and ``signage status`` (what this screen is doing)."""
+"""``signage report`` (proof of play), ``signage status`` (what this screen is doing) and
+``signage screenshot`` (what it shows): the commands that ask a screen about itself."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from player.core.errors import UsageError
+from player.cli.command import ExitStatus, add_command
+from player.core.errors import PlayerError, UsageError
 
 if TYPE_CHECKING:
+    from player.cli.command import Subcommands
     from player.core.config import Config
     from player.ops.environment import Environment
     from player.ops.liveness import Liveness
 
 
-def add_report_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    report = commands.add_parser(
-        "report",
-        help="summarise proof of play: plays and seconds on screen",
-        description="Reads STATE/proof/proof-*.jsonl. Dates are YYYY-MM-DD (UTC days); --to is inclusive.",
-    )
+def add_report_commands(commands: Subcommands) -> None:
+    """``signage report``, ``screenshot`` and ``status``."""
+    report = add_command(commands, "report", cmd_report)
     report.add_argument("--from", dest="start", metavar="D1", help="first day (default: all)")
     report.add_argument("--to", dest="end", metavar="D2", help="last day, inclusive (default: all)")
     report.add_argument("--by", choices=("playlist", "slide", "day", "hour"), default="playlist")
     report.add_argument("--csv", action="store_true", help="CSV instead of a table")
-    report.set_defaults(command=cmd_report)
 
-    screenshot = commands.add_parser(
-        "screenshot",
-        help="ask the running player for what its screen shows now (STATE/screenshot.png)",
-        description="Sends SIGUSR1 to the player named in the status file and waits for the picture.",
-    )
+    screenshot = add_command(commands, "screenshot", cmd_screenshot)
     screenshot.add_argument("--timeout", type=float, default=5.0, help="seconds to wait (default 5)")
-    screenshot.set_defaults(command=cmd_screenshot)
 
-    status = commands.add_parser(
-        "status",
-        help="what this screen is playing, since when, and what is wrong",
-        description="Reads STATE/status.json and checks that the player which wrote it still runs: its "
-        "pid exists and is the same process, and the file was rewritten in the last few minutes "
-        "(the player rewrites it at least once a minute). Exit status: 0 playing, 1 playing with "
-        "content or other errors, 2 no status file, 3 not running (the player died, or stopped "
-        "updating its status).",
-    )
+    status = add_command(commands, "status", cmd_status)
     status.add_argument(
         "--json", action="store_true", help="the status file as it is (the exit status still says whether it runs)"
     )
-    status.set_defaults(command=cmd_status)
 
 
 def _day(text: str | None, option: str) -> datetime | None:
+    """A ``--from`` or ``--to`` date (or time) as an aware instant; a naive one is UTC."""
     if text is None:
         return None
     try:
@@ -61,6 +51,10 @@ def _day(text: str | None, option: str) -> datetime | None:
 
 
 def cmd_report(args: argparse.Namespace, config: Config, env: Environment) -> int:
+    """summarise proof of play: plays and seconds on screen
+
+    Reads STATE/proof/proof-*.jsonl. Dates are YYYY-MM-DD (UTC days); --to is inclusive.
+    """
     from player.ops.proof import log_files, read_plays, render_table, summarise
 
     start, end = _day(args.start, "--from"), _day(args.end, "--to")
@@ -68,23 +62,19 @@ def cmd_report(args: argparse.Namespace, config: Config, env: Environment) -> in
         end += timedelta(days=1)  # a date --to means through that day
     rows = summarise(read_plays(log_files(config.state / "proof")), args.by, start, end)
     env.stdout.write(render_table(rows, args.csv))
-    return 0
+    return ExitStatus.OK
 
 
 def cmd_status(args: argparse.Namespace, config: Config, env: Environment) -> int:
-    import time
+    """what this screen is playing, since when, and what is wrong
 
-    from player.cli.main import ExitStatus
-    from player.ops.liveness import judge
-    from player.ops.status import read_status
-
+    Reads STATE/status.json and checks that the player which wrote it still runs: its pid exists and
+    is the same process, and the file was rewritten in the last few minutes (the player rewrites it
+    at least once a minute). Exit status: 0 playing, 1 playing with content or other errors, 2 no
+    status file, 3 not running (the player died, or stopped updating its status).
+    """
     path = config.state / "status.json"
-    try:
-        status = read_status(path)
-        written = path.stat().st_mtime
-    except (OSError, ValueError) as error:
-        raise UsageError(f"no status at {path} ({error}): is the player running with this config?") from None
-    liveness = judge(status, time.time(), written)
+    status, liveness = _player_status(path, env, where=f"at {path}")
     if args.json:
         print(json.dumps(status, indent=1, ensure_ascii=False), file=env.stdout)
     else:
@@ -95,6 +85,24 @@ def cmd_status(args: argparse.Namespace, config: Config, env: Environment) -> in
     if args.json:
         return ExitStatus.OK
     return ExitStatus.CONTENT_ERROR if status.get("errors") or status.get("last_error") else ExitStatus.OK
+
+
+def _player_status(path: Path, env: Environment, *, where: str) -> tuple[dict[str, object], Liveness]:
+    """The status file at ``path`` and whether the player that wrote it still runs.
+
+    Raises:
+        UsageError: there is no readable status file (``where`` says where it was looked for).
+    """
+    from player.ops.liveness import judge
+    from player.ops.status import read_status
+
+    try:
+        status = read_status(path)
+        written = path.stat().st_mtime
+    except (OSError, ValueError) as error:
+        raise UsageError(f"no status {where} ({error}): is the player running with this config?") from None
+    # The wall clock, like the file's mtime and the "written" stamp it is compared with.
+    return status, judge(status, env.now().timestamp(), written)
 
 
 def describe(status: dict[str, object], liveness: Liveness | None = None) -> list[str]:
@@ -136,24 +144,14 @@ def describe(status: dict[str, object], liveness: Liveness | None = None) -> lis
 
 
 def cmd_screenshot(args: argparse.Namespace, config: Config, env: Environment) -> int:
-    import os
-    import signal
-    import time
+    """ask the running player for what its screen shows now (STATE/screenshot.png)
 
-    from player.core.errors import PlayerError
-    from player.ops.liveness import judge
-    from player.ops.status import read_status
-
-    path = config.state / "status.json"
-    try:
-        status = read_status(path)
-        written = path.stat().st_mtime
-    except (OSError, ValueError) as error:
-        raise UsageError(f"no status in {config.state} ({error}): is the player running with this config?") from None
+    Sends SIGUSR1 to the player named in the status file and waits for the picture.
+    """
+    status, liveness = _player_status(config.state / "status.json", env, where=f"in {config.state}")
     pid = status.get("pid")
     if not isinstance(pid, int):
         raise UsageError("the status file names no player process; is the player running?")
-    liveness = judge(status, time.time(), written)
     if not liveness.running:
         # Not even a signal: a dead player's pid may now be another program, which SIGUSR1 would kill.
         raise PlayerError(f"the player is {liveness.headline()}")
@@ -163,24 +161,27 @@ def cmd_screenshot(args: argparse.Namespace, config: Config, env: Environment) -
         os.kill(pid, signal.SIGUSR1)
     except OSError as error:
         raise PlayerError(f"cannot signal the player (pid {pid}): {error.strerror}; is it running?") from None
-    deadline = time.monotonic() + args.timeout
-    while time.monotonic() < deadline:
+    deadline = env.monotonic() + args.timeout
+    while env.monotonic() < deadline:
         if picture.exists() and picture.stat().st_mtime_ns != before:
             print(picture, file=env.stdout)
-            return 0
-        time.sleep(0.05)
+            return ExitStatus.OK
+        env.sleep(0.05)
     raise PlayerError(f"the player (pid {pid}) wrote no screenshot within {args.timeout:g} s")
 
 
-_POWER = {  # player.ops.power's methods, for `signage status`
-    "cec": "HDMI-CEC standby outside on_hours",
-    "vcgencmd": "vcgencmd display_power outside on_hours",
-    "wlr-randr": "wlr-randr outputs off outside on_hours",
-    "xset": "X11 DPMS off outside on_hours",
-    "command": "display.power_off_command outside on_hours",
-    "black": "black screen outside on_hours (the panel stays lit: no HDMI-CEC, no working vcgencmd)",
-    "none": "always on (no on_hours)",
-}
+# player.ops.power's methods, for `signage status` (read-only: a table, not state).
+_POWER = MappingProxyType(
+    {
+        "cec": "HDMI-CEC standby outside on_hours",
+        "vcgencmd": "vcgencmd display_power outside on_hours",
+        "wlr-randr": "wlr-randr outputs off outside on_hours",
+        "xset": "X11 DPMS off outside on_hours",
+        "command": "display.power_off_command outside on_hours",
+        "black": "black screen outside on_hours (the panel stays lit: no HDMI-CEC, no working vcgencmd)",
+        "none": "always on (no on_hours)",
+    }
+)
 
 
 def _duration(seconds: object) -> str:

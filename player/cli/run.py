@@ -256,6 +256,7 @@ def _uplinks(config: Config, env: Environment, status_path: Path, screen_id: str
                 reporting.proof_interval,
                 token,
                 requests.Session(),
+                today=env.now,
             )
         )
     return threads

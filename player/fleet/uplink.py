@@ -12,7 +12,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -86,7 +86,11 @@ class Heartbeat(_Periodic):
 
 class ProofUploader(_Periodic):
     """POSTs closed proof-of-play logs (days before today, UTC) and deletes each only after
-    the server answered 2xx; every batch carries an id so the server can drop a re-send."""
+    the server answered 2xx; every batch carries an id so the server can drop a re-send.
+
+    ``today`` is the wall clock (aware), from the caller (the CLI passes ``env.now``): it says
+    which log is still being written.
+    """
 
     name = "proof-upload"
 
@@ -98,7 +102,8 @@ class ProofUploader(_Periodic):
         interval: float,
         token: str | None,
         session: requests.Session,
-        today: Callable[[], datetime] = lambda: datetime.now(UTC),
+        *,
+        today: Callable[[], datetime],
     ) -> None:
         super().__init__(interval)
         self.url, self.folder, self.screen_id, self.token, self.session = url, folder, screen_id, token, session

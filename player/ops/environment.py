@@ -28,7 +28,8 @@ class Environment:
     """The outside world as one value: streams, environment variables, host name and clocks.
 
     ``now`` is the wall clock (aware, UTC): what a person's watch says, for timestamps.
-    ``monotonic`` is real seconds that never jump: for intervals, timeouts and pacing.
+    ``monotonic`` is real seconds that never jump: for intervals, timeouts and pacing;
+    ``sleep`` waits that many of them (a test's fake advances its fake ``monotonic``).
     """
 
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
@@ -38,3 +39,4 @@ class Environment:
     hostname: Callable[[], str] = socket.gethostname
     now: Callable[[], datetime] = _utc_now
     monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep

@@ -1,5 +1,9 @@
 """systemd's notify protocol, in a few lines: READY=1, WATCHDOG=1 and STATUS= as datagrams
-to $NOTIFY_SOCKET. No dependency; without $NOTIFY_SOCKET every call does nothing."""
+to $NOTIFY_SOCKET. No dependency; without $NOTIFY_SOCKET every call does nothing.
+
+The variables come from the caller (the CLI passes ``env.environ``), never from ``os.environ``:
+a test or an embedding program decides whether there is a service manager to talk to.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,16 @@ from collections.abc import Mapping
 
 
 class Notifier:
-    """Talks to the service manager that started us, if any."""
+    """Talks to the service manager named by ``environ`` (``NOTIFY_SOCKET``, ``WATCHDOG_USEC``,
+    ``WATCHDOG_PID``), if any: ``Notifier({})`` is one that says nothing."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
-        env = os.environ if environ is None else environ
-        path = env.get("NOTIFY_SOCKET", "")
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        path = environ.get("NOTIFY_SOCKET", "")
         # An abstract socket is written with a leading "@" and addressed with a NUL byte.
         self.address = "\0" + path[1:] if path.startswith("@") else path
         self.watchdog_interval: float | None = None
-        usec = env.get("WATCHDOG_USEC", "")
-        pid = env.get("WATCHDOG_PID", "")
+        usec = environ.get("WATCHDOG_USEC", "")
+        pid = environ.get("WATCHDOG_PID", "")
         if usec.isdigit() and int(usec) > 0 and (not pid or pid == str(os.getpid())):
             self.watchdog_interval = int(usec) / 1_000_000 / 2  # ping at half the timeout
         self._socket: socket.socket | None = None

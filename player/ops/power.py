@@ -75,16 +75,14 @@ class DisplayPower:
         return f"DisplayPower({self.method!r}, off={self.off_command!r}, on={self.on_command!r})"
 
     @classmethod
-    def detect(
-        cls, environ: Mapping[str, str] | None = None, cec_devices: Sequence[Path] | None = None
-    ) -> DisplayPower:
+    def detect(cls, environ: Mapping[str, str], cec_devices: Sequence[Path] | None = None) -> DisplayPower:
         """The first method that works here: HDMI-CEC, the Pi firmware, Wayland, X11; else black.
 
-        ``environ`` supplies PATH (where the programs are looked for) and the session variables;
-        ``cec_devices`` defaults to every ``/dev/cecN`` (a Pi 4 or 5 has one per HDMI port).
+        ``environ`` (the CLI passes ``env.environ``) supplies PATH, where the programs are looked
+        for, and the session variables; ``cec_devices`` defaults to every ``/dev/cecN`` (a Pi 4
+        or 5 has one per HDMI port).
         """
-        env = os.environ if environ is None else environ
-        path = env.get("PATH", os.defpath)
+        path = environ.get("PATH", os.defpath)
         cec_ctl = shutil.which("cec-ctl", path=path)
         if cec_ctl:
             devices = sorted(Path("/dev").glob("cec[0-9]*")) if cec_devices is None else cec_devices
@@ -97,7 +95,7 @@ class DisplayPower:
             command = f"{shlex.quote(vcgencmd)} display_power"
             return cls(f"{command} 0", f"{command} 1", "vcgencmd")
         wlr_randr = shutil.which("wlr-randr", path=path)
-        if env.get("WAYLAND_DISPLAY") and wlr_randr:
+        if environ.get("WAYLAND_DISPLAY") and wlr_randr:
             program = shlex.quote(wlr_randr)
             outputs = f"$({program} | grep -o '^[^ ]*')"
             return cls(
@@ -106,7 +104,7 @@ class DisplayPower:
                 "wlr-randr",
             )
         xset = shutil.which("xset", path=path)
-        if env.get("DISPLAY") and xset:
+        if environ.get("DISPLAY") and xset:
             program = shlex.quote(xset)
             return cls(f"{program} +dpms dpms force off", f"{program} dpms force on s reset", "xset")
         return cls(None, None, "black")
