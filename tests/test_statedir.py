@@ -25,7 +25,7 @@ T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def state(tmp_path: Path) -> StateDir:
-    return StateDir(tmp_path / "state")
+    return StateDir.at(tmp_path / "state")
 
 
 def test_the_layout_is_the_documented_one(state: StateDir) -> None:

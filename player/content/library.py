@@ -67,7 +67,7 @@ class ContentLibrary:
         self._media: dict[str, Stamp] = {}
         self.problems: tuple[Problem, ...] = ()
         self.playlists: tuple[Playlist, ...] = ()
-        self.state = StateDir(state) if state is not None else None
+        self.state = StateDir.at(state) if state is not None else None
         self.content_version: int | None = None
         self.videos = DurationCache(media, self.state.video_durations if self.state else None)
 

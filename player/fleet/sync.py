@@ -85,7 +85,7 @@ class SyncClient:
     ) -> None:
         self.settings = settings
         self.folders = {"playlists": playlists, "media": media}
-        self.state = StateDir(state)
+        self.state = StateDir.at(state)
         self.session = session or requests.Session()
         self._now = now
         self._progress = progress

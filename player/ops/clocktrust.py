@@ -97,4 +97,4 @@ def read_last_played(status_file: Path) -> LastPlayed | None:
 
 def newest_issue_time(state: Path) -> datetime | None:
     """When the installed manifest was issued (it was verified when it was installed)."""
-    return StateDir(state).manifest_issued()
+    return StateDir.at(state).manifest_issued()

@@ -83,47 +83,35 @@ class LastSync:
 
 @dataclass(frozen=True)
 class StateDir:
-    """The state folder at ``root``: its files' names, and a typed reader and writer for each."""
+    """The state folder: its files' names, and a typed reader and writer for each. Make one with :meth:`at`."""
 
     root: Path
+    status: Path
+    screenshot: Path
+    video_durations: Path  # read and written with read_durations and write_durations
+    proof: Path  # the folder; player.ops.proof.ProofLog names the files in it
+    sync: Path
+    manifest: Path
+    http_validators: Path
+    installed: Path
+    last_sync: Path
 
-    @property
-    def status(self) -> Path:
-        return self.root / "status.json"
-
-    @property
-    def screenshot(self) -> Path:
-        return self.root / "screenshot.png"
-
-    @property
-    def video_durations(self) -> Path:
-        """Read and written with :func:`read_durations` and :func:`write_durations`."""
-        return self.root / "video-durations.json"
-
-    @property
-    def proof(self) -> Path:
-        """The proof-of-play folder; :class:`player.ops.proof.ProofLog` names the files in it."""
-        return self.root / "proof"
-
-    @property
-    def sync(self) -> Path:
-        return self.root / "sync"
-
-    @property
-    def manifest(self) -> Path:
-        return self.sync / "manifest.json"
-
-    @property
-    def http_validators(self) -> Path:
-        return self.sync / "http.json"
-
-    @property
-    def installed(self) -> Path:
-        return self.sync / "installed.json"
-
-    @property
-    def last_sync(self) -> Path:
-        return self.sync / "last.json"
+    @classmethod
+    def at(cls, root: Path) -> StateDir:
+        """The layout of the state folder at ``root`` (the module docstring draws it)."""
+        sync = root / "sync"
+        return cls(
+            root=root,
+            status=root / "status.json",
+            screenshot=root / "screenshot.png",
+            video_durations=root / "video-durations.json",
+            proof=root / "proof",
+            sync=sync,
+            manifest=sync / "manifest.json",
+            http_validators=sync / "http.json",
+            installed=sync / "installed.json",
+            last_sync=sync / "last.json",
+        )
 
     def make(self) -> None:
         """Create the folder and ``sync/`` (watched by the player before sync first runs). Raises OSError."""
