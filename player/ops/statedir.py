@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import MappingProxyType
 
 from player.ops.atomic import write_bytes_atomic
 from player.ops.status import Status, read_status, write_status
@@ -158,7 +159,7 @@ class StateDir:
             version if isinstance(version, int) else None,
             channel if isinstance(channel, str) else None,
             expires if isinstance(expires, str) else None,
-            {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else None,
+            MappingProxyType({str(k): str(v) for k, v in files.items()}) if isinstance(files, dict) else None,
         )
 
     def write_installed(self, installed: Installed) -> None:
