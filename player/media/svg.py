@@ -71,11 +71,11 @@ def render_size(path: Path, document: SvgDocument, frame: Size, fit: str, max_pi
     That is "contain" already; for cover and stretch ask for the size whose *smaller* scale
     is the cover scale.
     """
-    if fit == "contain":
-        return frame
-    iw, ih = document.size
-    scale = fit_scale(document.size, frame, "cover")
-    request = (max(1, math.ceil(iw * scale)), max(1, math.ceil(ih * scale)))
+    request = frame
+    if fit != "contain":
+        iw, ih = document.size
+        scale = fit_scale(document.size, frame, "cover")
+        request = (max(1, math.ceil(iw * scale)), max(1, math.ceil(ih * scale)))
     if request[0] * request[1] > max_pixels:
         raise MediaError(
             f"{path}: filling the frame means rendering it at {request[0]}×{request[1]}, over the limit of "
