@@ -92,5 +92,6 @@ def pixel_layout(src: tuple[float, float], frame: Size, fit: str, focus: Focus) 
     (sw, sh), (fw, fh) = src, frame
     scale = fit_scale(src, frame, fit)
     scaled = (max(fw, round(sw * scale)), max(fh, round(sh * scale)))
+    # The window's bounds are whole pixels, so rounding after sliding it back lands where rounding first would.
     crop = (round(window(focus[0], fw, scaled[0])), round(window(focus[1], fh, scaled[1])))
     return PixelLayout(scaled, crop, (0, 0))
