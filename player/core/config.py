@@ -119,7 +119,6 @@ class Config:
     max_megapixels: float = 50.0
 
 
-_Section = TypeVar("_Section", DisplayConfig, IdleConfig, WatchConfig, SyncConfig, ReportingConfig)
 _Record = TypeVar("_Record", bound="DataclassInstance")
 
 
@@ -238,7 +237,7 @@ class _ConfigReader(NodeReader):
             return self.convert(video["decoder"], "video.decoder", _text)
         return None
 
-    def read_section(self, node: yaml.Node, name: str, base: _Section, parsers: Mapping[str, Parser]) -> _Section:
+    def read_section(self, node: yaml.Node, name: str, base: _Record, parsers: Mapping[str, Parser]) -> _Record:
         entries = self.mapping(node, name, tuple(parsers))
         if entries is None:
             return base
