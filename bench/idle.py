@@ -178,7 +178,8 @@ def measure_waiting(server: common.Xvfb, seconds: float = 3.0) -> dict[str, floa
 def profile_decoding(photo: Path) -> dict[str, object]:
     """Where one photo's preparation goes: the player's own decode, in-process, profiled."""
     os.environ.update(common.QUIET_SDL)  # importing the player's image module imports pygame
-    from player.render.images import decode_image, picture_to_surface
+    from player.media.images import decode_image
+    from player.render.images import picture_to_surface
 
     decode_image(photo, common.SCREEN, fit="contain")  # warm the file cache
     profile = cProfile.Profile()

@@ -1,4 +1,4 @@
-"""Tests for player.render.images: fit geometry, orientation, formats and refusals.
+"""Tests for player.media.images and player.render.images: fit geometry, orientation, formats and refusals.
 
 Every image is generated here, into tmp_path; nothing binary is committed.
 """
@@ -27,14 +27,8 @@ import pytest
 from PIL import Image, ImageFile
 
 from player.core.errors import MediaError
-from player.render.images import (
-    Picture,
-    decode_image,
-    load_image_surface,
-    load_svg,
-    picture_to_surface,
-    probe_image,
-)
+from player.media.images import Picture, decode_image, probe_image
+from player.render.images import load_image_surface, load_svg, picture_to_surface
 
 RGB = tuple[int, int, int]
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
@@ -361,7 +355,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
             break
         parent.chmod(parent.stat().st_mode | 0o005)
     script = (
-        "import os, sys; from pathlib import Path; from player.render.images import decode_image\n"
+        "import os, sys; from pathlib import Path; from player.media.images import decode_image\n"
         "decode_image(Path(sys.argv[2]), (4, 4), fit='cover')\n"
         "os.setgroups([]); os.setgid(65534); os.setuid(65534)\n"
         "try:\n decode_image(Path(sys.argv[1]), (4, 4), fit='cover')\n"

@@ -25,18 +25,17 @@ from player.core.errors import PlaylistError
 from player.core.loader import (
     BASE_SLIDE,
     DAY_ALIASES,
-    IMAGE_SUFFIXES,
     MAX_SLIDES,
     PLAYLIST_KEYS,
     SCHEDULE_KEYS,
     SLIDE_KEYS,
     STYLE_KEYS,
-    VIDEO_SUFFIXES,
     is_playlist_file,
     load_playlist,
 )
-from player.core.model import ALIGNS, FITS, TAGLINE_POSITIONS, TRANSITIONS, VALIGNS
+from player.core.model import ALIGNS, TAGLINE_POSITIONS, TRANSITIONS, VALIGNS
 from player.core.values import NAMED_COLORS
+from player.core.vocabulary import FITS, IMAGE_SUFFIXES, VIDEO_SUFFIXES
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = REPO / "docs" / "playlist.schema.json"

@@ -27,7 +27,7 @@ from av.video.reformatter import VideoReformatter  # noqa: E402
 from player.core.errors import MediaError  # noqa: E402
 from player.media.video import (  # noqa: E402
     INSTALL_HINT,
-    Frame,
+    DecodedFrame,
     VideoDecoder,
     _fitter,
     av_available,
@@ -59,14 +59,14 @@ def near(a: RGB, b: RGB, tol: int = 8) -> bool:
     return all(abs(x - y) <= tol for x, y in zip(a, b, strict=True))
 
 
-def px(frame: Frame, x: int, y: int) -> RGB:
+def px(frame: DecodedFrame, x: int, y: int) -> RGB:
     i = (y * frame.size[0] + x) * 4
     b, g, r, a = frame.data[i : i + 4]  # BGRA, opaque
     assert a == 255
     return (r, g, b)
 
 
-def shows(frame: Frame | None) -> int:
+def shows(frame: DecodedFrame | None) -> int:
     """The frame number a solid frame shows, checked at its centre and corners."""
     assert frame is not None
     w, h = frame.size
@@ -388,9 +388,9 @@ def test_any_fit_fills_the_frame_exactly(
     """Whatever the sizes (and rows padded or not), the bytes are exactly the frame and bars are background."""
     white = av.VideoFrame.from_bytes(b"\xff" * (src[0] * src[1] * 4), *src, format="rgba")
     fitter = _fitter(src, size, fit, focus, (*BG, 255))
-    frame = Frame(0, 0.0, size, fitter(white, VideoReformatter()))  # Frame checks the length
+    frame = DecodedFrame(0, 0.0, size, fitter(white, VideoReformatter()))  # DecodedFrame checks the length
     picture = [px(frame, x, y) == (255, 255, 255) for y in range(size[1]) for x in range(size[0])]
-    (ox, oy), (sw, sh) = fitter.offset, fitter.scaled
+    (ox, oy), (sw, sh) = fitter.placed.offset, fitter.placed.scaled
     inside = [
         ox <= x < ox + min(sw, size[0]) and oy <= y < oy + min(sh, size[1])
         for y in range(size[1])

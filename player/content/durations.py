@@ -7,7 +7,6 @@ however often it is renamed or reloaded.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -15,8 +14,8 @@ from pathlib import Path
 
 from player.core.errors import MediaError
 from player.core.model import Playlist
-from player.ops.atomic import write_bytes_atomic
 from player.ops.hashing import sha256_file
+from player.ops.statedir import read_durations, write_durations
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ def video_paths(playlists: Iterable[Playlist]) -> set[str]:
 
 
 class DurationCache:
-    """Probes video lengths, remembering them by content hash."""
+    """Probes video lengths, remembering them by content hash in ``cache_file`` (``StateDir.video_durations``)."""
 
     def __init__(self, media: Path, cache_file: Path | None) -> None:
         self.media = media
@@ -81,18 +80,12 @@ class DurationCache:
         return found
 
     def _load(self) -> dict[str, float]:
-        if self.cache_file is None:
-            return {}
-        try:
-            data = json.loads(self.cache_file.read_bytes())
-        except (OSError, ValueError):
-            return {}
-        return {k: float(v) for k, v in data.items() if isinstance(v, int | float)} if isinstance(data, dict) else {}
+        return read_durations(self.cache_file) if self.cache_file is not None else {}
 
     def _save(self) -> None:
         if self.cache_file is None:
             return
         try:
-            write_bytes_atomic(self.cache_file, json.dumps(self._by_hash, indent=1, sort_keys=True).encode())
+            write_durations(self.cache_file, self._by_hash)
         except OSError as error:
             log.warning("cannot save the video length cache %s: %s", self.cache_file, error)

@@ -9,7 +9,6 @@ problems are held back until it has settled. Media files are not read here; thei
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -22,6 +21,7 @@ from player.content.folder import playlist_files, read_sources
 from player.core.errors import Location, PlaylistError, Problem
 from player.core.loader import load_playlist
 from player.core.model import Playlist
+from player.ops.statedir import StateDir
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +67,9 @@ class ContentLibrary:
         self._media: dict[str, Stamp] = {}
         self.problems: tuple[Problem, ...] = ()
         self.playlists: tuple[Playlist, ...] = ()
-        self.state = state
+        self.state = StateDir.at(state) if state is not None else None
         self.content_version: int | None = None
-        self.videos = DurationCache(media, state / "video-durations.json" if state else None)
+        self.videos = DurationCache(media, self.state.video_durations if self.state else None)
 
     def rescan(self) -> Rescan:
         """Look at both folders again; cheap when nothing changed (one stat a file)."""
@@ -114,13 +114,7 @@ class ContentLibrary:
 
     def _installed_version(self) -> int | None:
         """The manifest version `signage sync` last installed (None without sync)."""
-        if self.state is None:
-            return None
-        try:
-            version = json.loads((self.state / "sync" / "installed.json").read_bytes()).get("version")
-        except (OSError, ValueError, AttributeError):
-            return None
-        return version if isinstance(version, int) else None
+        return self.state.read_installed().version if self.state is not None else None
 
     def _reload(self, path: Path, stamp: Stamp, state: _FileState | None, now: float, wait: list[float]) -> bool:
         sources, read_problems = read_sources([path])

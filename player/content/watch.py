@@ -91,30 +91,42 @@ class FolderWatcher:
         while True:
             with self._cond:
                 now = self._monotonic()
-                deadlines = [next_full]
-                if self._pending:
-                    deadlines.append(self._last_event + self.debounce)
-                if self._check_at is not None:
-                    deadlines.append(self._check_at)
-                self._cond.wait(max(0.0, min(deadlines) - now))
+                self._cond.wait(max(0.0, self._wake_at(next_full) - now))
                 if self._stopping:
                     return
                 now = self._monotonic()
-                fire = False
-                if self._pending and now - self._last_event >= self.debounce:
-                    self._pending, fire = False, True
-                if self._check_at is not None and now >= self._check_at:
-                    self._check_at, fire = None, True
+                fire = self._take_due(now)
                 full = now >= next_full
                 if full:
                     next_full, fire = now + self.rescan_every, True
             if full or self._folders_replaced():
                 self._rewatch()
             if fire:
-                try:
-                    self.on_change()
-                except Exception:  # the watcher must outlive any one bad callback
-                    log.exception("content change handler failed")
+                self._fire()
+
+    def _wake_at(self, next_full: float) -> float:
+        """The earliest of the full rescan, the end of the quiet period and a check asked for. Caller holds the lock."""
+        deadlines = [next_full]
+        if self._pending:
+            deadlines.append(self._last_event + self.debounce)
+        if self._check_at is not None:
+            deadlines.append(self._check_at)
+        return min(deadlines)
+
+    def _take_due(self, now: float) -> bool:
+        """Clear what is due at ``now`` (quiet period over, check come due); True if any was. Caller holds the lock."""
+        fire = False
+        if self._pending and now - self._last_event >= self.debounce:
+            self._pending, fire = False, True
+        if self._check_at is not None and now >= self._check_at:
+            self._check_at, fire = None, True
+        return fire
+
+    def _fire(self) -> None:
+        try:
+            self.on_change()
+        except Exception:  # the watcher must outlive any one bad callback
+            log.exception("content change handler failed")
 
     # -- watchdog --------------------------------------------------------------------------
 

@@ -10,19 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import yaml
 
 from player.core.errors import ConfigError, DocumentTooBig, Location, Problem
 from player.core.model import Color, HourWindow
 from player.core.values import parse_color, parse_hour_window, parse_timezone
+from player.core.vocabulary import DEFAULT_FONTS, IMAGE_SUFFIXES, WEEKDAYS
 from player.core.yamlnodes import NodeReader
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 MAX_CONFIG_BYTES = 256 * 1024
 SYSTEM_CONFIG = Path("/etc/signage/player.yaml")
-DEFAULT_FONTS = ("DejaVu Sans:bold", "Noto Sans CJK KR:bold")
 RENDERERS = ("auto", "gpu", "software")
 ROTATIONS = (0, 90, 180, 270)
 
@@ -33,6 +37,10 @@ ENVIRONMENT = {
     "SIGNAGE_STATE": "state",
     "SIGNAGE_TIMEZONE": "timezone",
 }
+
+
+Parser = Callable[[object], object]
+"""A config value's parser: the plain YAML value to the field's value; ValueError for people."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,14 @@ class Config:
     max_megapixels: float = 50.0
 
 
+_Record = TypeVar("_Record", bound="DataclassInstance")
+
+
+def _replaced(base: _Record, changes: Mapping[str, object]) -> _Record:
+    """``replace(base, **changes)`` for changes from a parser table: each parser returns its field's type."""
+    return replace(base, **changes)
+
+
 def default_config_path(cwd: Path) -> Path:
     """``config/player.yaml`` under ``cwd`` when it exists, else the system-wide file."""
     local = cwd / "config" / "player.yaml"
@@ -141,12 +157,12 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
 
 def apply_environment(config: Config, environ: Mapping[str, str]) -> Config:
     """Override folders and time zone from ``SIGNAGE_*`` variables."""
-    changes: dict[str, Any] = {}
+    changes: dict[str, object] = {}
     for variable, key in ENVIRONMENT.items():
         value = environ.get(variable)
         if value:
             changes[key] = value if key == "timezone" else Path(value)
-    return replace(config, **changes)
+    return _replaced(config, changes)
 
 
 def parse_config(text: str | bytes, source: str, base: Config) -> Config:
@@ -170,89 +186,100 @@ class _ConfigReader(NodeReader):
             return base
         folder = Path(self.source).parent
         anchor = folder.parent if folder.name == "config" else folder
-        changes: dict[str, Any] = {}
-        for key in ("playlists", "media", "state"):
+        changes: dict[str, object] = {}
+        # In this order, so problems are listed in it whatever the order of the file.
+        for key, read in self.top_readers(base, anchor).items():
             if key in entries:
-                value = self.convert(entries[key], key, _folder)
-                if value is not None:
-                    changes[key] = value if value.is_absolute() else anchor / value
-        if "timezone" in entries:
-            zone = self.convert(entries["timezone"], "timezone", parse_timezone)
-            changes["timezone"] = zone.key if zone else None
-        if "fonts" in entries:
-            items = self.sequence(entries["fonts"], "fonts") or []
-            fonts = [self.convert(item, f"fonts[{i}]", _font) for i, item in enumerate(items)]
-            changes["fonts"] = tuple(f for f in fonts if f)
-        if "max_megapixels" in entries:
-            changes["max_megapixels"] = self.convert(entries["max_megapixels"], "max_megapixels", _megapixels)
-        if "display" in entries:
-            changes["display"] = self.read_section(entries["display"], "display", base.display, _DISPLAY_PARSERS)
-        if "idle" in entries:
-            changes["idle"] = self.read_idle(entries["idle"], base.idle)
-        if "sync" in entries:
-            section: SyncConfig = self.read_section(entries["sync"], "sync", base.sync, _SYNC_PARSERS)
-            if section.pubkey is not None and not section.pubkey.is_absolute():
-                section = replace(section, pubkey=anchor / section.pubkey)
-            changes["sync"] = section
-        if "reporting" in entries:
-            changes["reporting"] = self.read_section(
-                entries["reporting"], "reporting", base.reporting, _REPORTING_PARSERS
-            )
-        if "video" in entries:
-            video = self.mapping(entries["video"], "video", ("decoder",))
-            if video and "decoder" in video:
-                changes["video_decoder"] = self.convert(video["decoder"], "video.decoder", _text)
-        if "screen_id" in entries:
-            changes["screen_id"] = self.convert(entries["screen_id"], "screen_id", _optional_text)
-        if "watch" in entries:
-            changes["watch"] = self.read_section(entries["watch"], "watch", base.watch, _WATCH_PARSERS)
-        return replace(base, **{k: v for k, v in changes.items() if v is not None or k == "timezone"})
+                value = read(entries[key])
+                if value is not None or key == "timezone":  # a bad zone falls back to the system's
+                    changes["video_decoder" if key == "video" else key] = value
+        return _replaced(base, changes)
 
-    def read_section(self, node: yaml.Node, name: str, base: Any, parsers: dict[str, Callable[[Any], Any]]) -> Any:
+    def top_readers(self, base: Config, anchor: Path) -> dict[str, Callable[[yaml.Node], object]]:
+        """A reader for each top-level key: the node to the new value of its field, or None to keep the old."""
+        return {
+            **{key: partial(self.read_folder, key=key, anchor=anchor) for key in ("playlists", "media", "state")},
+            "timezone": self.read_timezone,
+            "fonts": self.read_fonts,
+            "max_megapixels": lambda node: self.convert(node, "max_megapixels", _megapixels),
+            "display": lambda node: self.read_section(node, "display", base.display, _DISPLAY_PARSERS),
+            "idle": lambda node: self.read_idle(node, base.idle),
+            "sync": lambda node: self.read_sync(node, base.sync, anchor),
+            "reporting": lambda node: self.read_section(node, "reporting", base.reporting, _REPORTING_PARSERS),
+            "video": self.read_video_decoder,
+            "screen_id": lambda node: self.convert(node, "screen_id", _optional_text),
+            "watch": lambda node: self.read_section(node, "watch", base.watch, _WATCH_PARSERS),
+        }
+
+    def read_folder(self, node: yaml.Node, key: str, anchor: Path) -> Path | None:
+        """A folder; relative to the config file's own folder (its parent, for ``config/``)."""
+        value = self.convert(node, key, _folder)
+        return None if value is None else value if value.is_absolute() else anchor / value
+
+    def read_timezone(self, node: yaml.Node) -> str | None:
+        zone = self.convert(node, "timezone", parse_timezone)
+        return zone.key if zone else None
+
+    def read_fonts(self, node: yaml.Node) -> tuple[str, ...]:
+        items = self.sequence(node, "fonts") or []
+        fonts = [self.convert(item, f"fonts[{i}]", _font) for i, item in enumerate(items)]
+        return tuple(f for f in fonts if f)
+
+    def read_sync(self, node: yaml.Node, base: SyncConfig, anchor: Path) -> SyncConfig:
+        section = self.read_section(node, "sync", base, _SYNC_PARSERS)
+        if section.pubkey is not None and not section.pubkey.is_absolute():
+            section = replace(section, pubkey=anchor / section.pubkey)
+        return section
+
+    def read_video_decoder(self, node: yaml.Node) -> str | None:
+        video = self.mapping(node, "video", ("decoder",))
+        if video and "decoder" in video:
+            return self.convert(video["decoder"], "video.decoder", _text)
+        return None
+
+    def read_section(self, node: yaml.Node, name: str, base: _Record, parsers: Mapping[str, Parser]) -> _Record:
         entries = self.mapping(node, name, tuple(parsers))
         if entries is None:
             return base
-        changes = {}
+        changes: dict[str, object] = {}
         for key, parse in parsers.items():
             if key in entries:
                 value = self.convert(entries[key], f"{name}.{key}", parse)
                 if value is not None or key == "size":
                     changes[key] = value
-        return replace(base, **changes)
+        return _replaced(base, changes)
 
     def read_idle(self, node: yaml.Node, base: IdleConfig) -> IdleConfig:
         if isinstance(node, yaml.ScalarNode):
-            value = self.scalar(node, "idle")
-            if isinstance(value, str) and value.lower().endswith((".png", ".jpg", ".jpeg", ".webp", ".svg", ".gif")):
+            value: object = self.scalar(node, "idle")
+            if isinstance(value, str) and value.lower().endswith(tuple(IMAGE_SUFFIXES)):
                 return replace(base, image=value)
             color = self.convert(node, "idle", parse_color)
             return replace(base, color=color) if color else base
-        parsers: dict[str, Callable[[Any], Any]] = {"color": parse_color, "image": _text, "text": _text}
-        result: IdleConfig = self.read_section(node, "idle", base, parsers)
-        return result
+        return self.read_section(node, "idle", base, _IDLE_PARSERS)
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("expected text")
     return value
 
 
-def _folder(value: Any) -> Path:
+def _folder(value: object) -> Path:
     return Path(_text(value))
 
 
-def _font(value: Any) -> str:
+def _font(value: object) -> str:
     return _text(value).strip()
 
 
-def _megapixels(value: Any) -> float:
+def _megapixels(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 1000:
         raise ValueError(f"expected a number of megapixels between 1 and 1000, got {value!r}")
     return float(value)
 
 
-def parse_size(value: Any) -> tuple[int, int] | None:
+def parse_size(value: object) -> tuple[int, int] | None:
     """``"1920x1080"`` to ``(1920, 1080)``; ``null``/``auto`` to None."""
     if value is None or value == "auto":
         return None
@@ -265,7 +292,7 @@ def parse_size(value: Any) -> tuple[int, int] | None:
     raise ValueError(f"expected a size such as \"1920x1080\" (or auto), got {value!r}")
 
 
-def _on_hours(value: Any) -> tuple[tuple[HourWindow, ...], ...] | None:
+def _on_hours(value: object) -> tuple[tuple[HourWindow, ...], ...] | None:
     """``"07:00-23:00"`` for every day, or ``{mon: "07:00-23:00", sun: off, ...}`` (missing days: off)."""
     if value is None or value == "always":
         return None
@@ -273,32 +300,31 @@ def _on_hours(value: Any) -> tuple[tuple[HourWindow, ...], ...] | None:
         windows = _windows(value)
         return tuple(windows for _ in range(7))
     if isinstance(value, dict):
-        names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-        unknown = [k for k in value if k not in names]
+        unknown = [k for k in value if k not in WEEKDAYS]
         if unknown:
-            raise ValueError(f"unknown day {unknown[0]!r}: use {', '.join(names)}")
-        return tuple(_windows(value[name]) if value.get(name) not in (None, False, "off") else () for name in names)
+            raise ValueError(f"unknown day {unknown[0]!r}: use {', '.join(WEEKDAYS)}")
+        return tuple(_windows(value[day]) if value.get(day) not in (None, False, "off") else () for day in WEEKDAYS)
     raise ValueError(f"expected \"07:00-23:00\", a list of windows, or a mapping of days, got {value!r}")
 
 
-def _windows(value: Any) -> tuple[HourWindow, ...]:
+def _windows(value: object) -> tuple[HourWindow, ...]:
     items = value if isinstance(value, list) else [value]
     return tuple(parse_hour_window(item) for item in items)
 
 
-def _rotate(value: Any) -> int:
+def _rotate(value: object) -> int:
     if value not in ROTATIONS or isinstance(value, bool):
         raise ValueError(f"expected one of 0, 90, 180, 270, got {value!r}")
     return int(value)
 
 
-def _renderer(value: Any) -> str:
+def _renderer(value: object) -> str:
     if value not in RENDERERS:
         raise ValueError(f"expected one of {', '.join(RENDERERS)}, got {value!r}")
     return str(value)
 
 
-def _margins(value: Any) -> tuple[float, float]:
+def _margins(value: object) -> tuple[float, float]:
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = [value, value]
     if (
@@ -310,13 +336,13 @@ def _margins(value: Any) -> tuple[float, float]:
     raise ValueError(f"expected [x, y] fractions of the screen below 0.5, e.g. [0.08, 0.08], got {value!r}")
 
 
-def _boolean(value: Any) -> bool:
+def _boolean(value: object) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, got {value!r}")
     return value
 
 
-def _optional_text(value: Any) -> str | None:
+def _optional_text(value: object) -> str | None:
     return None if value is None else _text(value)
 
 
@@ -335,7 +361,7 @@ _TOP_KEYS = (
     "fonts",
     "max_megapixels",
 )
-_DISPLAY_PARSERS: dict[str, Callable[[Any], Any]] = {
+_DISPLAY_PARSERS: dict[str, Parser] = {
     "size": parse_size,
     "rotate": _rotate,
     "renderer": _renderer,
@@ -348,15 +374,15 @@ _DISPLAY_PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _choice_of(value: Any, options: tuple[str, ...]) -> str:
+def _choice_of(value: object, options: tuple[str, ...]) -> str:
     text = "yes" if value is True else "no" if value is False else value
     if text not in options:
         raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
     return str(text)
 
 
-def _seconds(low: float, high: float) -> Callable[[Any], float]:
-    def parse(value: Any) -> float:
+def _seconds(low: float, high: float) -> Callable[[object], float]:
+    def parse(value: object) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
             raise ValueError(f"expected seconds between {low:g} and {high:g}, got {value!r}")
         return float(value)
@@ -364,7 +390,7 @@ def _seconds(low: float, high: float) -> Callable[[Any], float]:
     return parse
 
 
-_WATCH_PARSERS: dict[str, Callable[[Any], Any]] = {
+_WATCH_PARSERS: dict[str, Parser] = {
     "debounce": _seconds(0.0, 60.0),
     "rescan_every": _seconds(1.0, 86400.0),
     "settle": _seconds(0.0, 600.0),
@@ -372,7 +398,7 @@ _WATCH_PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _url(value: Any) -> str | None:
+def _url(value: object) -> str | None:
     if value is None:
         return None
     text = _text(value).strip()
@@ -381,7 +407,7 @@ def _url(value: Any) -> str | None:
     return text
 
 
-_SYNC_PARSERS: dict[str, Callable[[Any], Any]] = {
+_SYNC_PARSERS: dict[str, Parser] = {
     "url": _url,
     "pubkey": lambda v: None if v is None else _folder(v),
     "channel": _text,
@@ -390,13 +416,14 @@ _SYNC_PARSERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _days(value: Any) -> int:
+def _days(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
         raise ValueError(f"expected a whole number of days from 1 to 3650, got {value!r}")
     return value
 
 
-_REPORTING_PARSERS: dict[str, Callable[[Any], Any]] = {
+_IDLE_PARSERS: dict[str, Parser] = {"color": parse_color, "image": _text, "text": _text}
+_REPORTING_PARSERS: dict[str, Parser] = {
     "keep_days": _days,
     "proof_url": _url,
     "proof_interval": _seconds(10.0, 86400.0),

@@ -20,11 +20,9 @@ import yaml
 from player.core.errors import DocumentTooBig, Location, PlaylistError, Problem
 from player.core.model import (
     ALIGNS,
-    FITS,
     TAGLINE_POSITIONS,
     TRANSITIONS,
     VALIGNS,
-    WEEKDAYS,
     HourWindow,
     Playlist,
     Schedule,
@@ -37,13 +35,11 @@ from player.core.values import (
     parse_hour_window,
     parse_timezone,
 )
+from player.core.vocabulary import FITS, IMAGE_SUFFIXES, VIDEO_SUFFIXES, WEEKDAYS
 from player.core.yamlnodes import NodeReader
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_SLIDES = 10_000
-
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg", ".bmp"})
-VIDEO_SUFFIXES = frozenset({".mp4", ".webm", ".mkv", ".mov", ".m4v"})
 
 PLAYLIST_KEYS = ("name", "description", "priority", "weight", "schedule", "defaults", "slides")
 SCHEDULE_KEYS = ("timezone", "start", "end", "days", "hours")

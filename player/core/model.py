@@ -23,11 +23,9 @@ VAlign = Literal["top", "middle", "bottom"]
 TaglinePosition = Literal["bottom", "top", "center"]
 
 TRANSITIONS: tuple[str, ...] = ("cut", "fade", "slide-left", "slide-up")
-FITS: tuple[str, ...] = ("contain", "cover", "stretch")
 ALIGNS: tuple[str, ...] = ("left", "center", "right")
 VALIGNS: tuple[str, ...] = ("top", "middle", "bottom")
 TAGLINE_POSITIONS: tuple[str, ...] = ("bottom", "top", "center")
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)

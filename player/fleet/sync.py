@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import logging
 import os
 import random
@@ -31,15 +30,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from player.core.errors import BundleError, StorageError, SyncError
 from player.fleet.bundle import MAX_MANIFEST_BYTES, FileEntry, Manifest, manifest_path, verify
-from player.ops.atomic import write_bytes_atomic
+from player.ops.atomic import fsync_folder
 from player.ops.hashing import sha256_file
+from player.ops.statedir import Installed, StateDir
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class SyncClient:
     ) -> None:
         self.settings = settings
         self.folders = {"playlists": playlists, "media": media}
-        self.state = state / "sync"
+        self.state = StateDir.at(state)
         self.session = session or requests.Session()
         self._now = now
         self._progress = progress
@@ -100,55 +100,55 @@ class SyncClient:
             SyncError: the server could not be reached or answered wrongly (retry later).
             BundleError: the manifest or an object was refused (kept the content on disk).
         """
-        installed = self._installed()
+        installed = self.state.read_installed()
         data, validators = self._fetch_manifest()
         if data is None:
             self._check_still_valid(installed)
-            return SyncOutcome(installed.get("version"), not_modified=True)
+            return SyncOutcome(installed.version, not_modified=True)
         manifest = verify(data, self.settings.pubkey)
         self._check(manifest, installed)
         outcome = self._install(manifest, installed)
-        write_bytes_atomic(self.state / "manifest.json", data)
-        write_bytes_atomic(self.state / "http.json", json.dumps(validators).encode())
+        self.state.write_manifest(data)
+        self.state.write_http_validators(validators)
         return outcome
 
-    def _check(self, manifest: Manifest, installed: dict[str, Any]) -> None:
+    def _check(self, manifest: Manifest, installed: Installed) -> None:
         if manifest.channel != self.settings.channel:
             raise BundleError(f"manifest is for channel {manifest.channel!r}, not {self.settings.channel!r}")
         # Versions count per channel: a screen moved to another channel takes that channel's newest.
-        same_channel = installed.get("channel", manifest.channel) == manifest.channel
-        current = installed.get("version") if same_channel else None
+        same_channel = installed.channel in (None, manifest.channel)
+        current = installed.version if same_channel else None
         if current is not None and manifest.version < current:
             raise BundleError(
                 f"manifest version {manifest.version} is older than the installed {current}: refused as a rollback"
                 " (to go back, publish the old content as a new version)"
             )
-        if current is not None and manifest.version == current and installed.get("files") != _file_map(manifest):
+        if current is not None and manifest.version == current and installed.files != _file_map(manifest):
             raise BundleError(f"manifest version {current} was installed with different files: refused")
         if manifest.expires <= self._now():
             raise BundleError(f"manifest version {manifest.version} expired at {manifest.expires.isoformat()}")
 
-    def _check_still_valid(self, installed: dict[str, Any]) -> None:
+    def _check_still_valid(self, installed: Installed) -> None:
         """An unchanged manifest (304) can still expire: say so, as for a new one (the content stays).
 
         The expiry is the one recorded at install, after the signature was checked: no file read
         and no signature check on each unchanged poll.
         """
         try:
-            expires = datetime.fromisoformat(installed["expires"])
-        except (KeyError, TypeError, ValueError):
+            expires = datetime.fromisoformat(installed.expires or "")
+        except ValueError:
             return  # installed by an older version: the next new manifest is checked in full
         if expires <= self._now():
             raise BundleError(
-                f"manifest version {installed.get('version')} expired at {expires.isoformat()} and the server "
+                f"manifest version {installed.version} expired at {expires.isoformat()} and the server "
                 "still serves it: the publisher must publish again (signage publish renews it)"
             )
 
     def _fetch_manifest(self) -> tuple[bytes | None, dict[str, str]]:
         url = f"{self.settings.url.rstrip('/')}/{manifest_path(self.settings.channel)}"
         headers = self._auth()
-        cached = _read_json(self.state / "http.json")
-        if (self.state / "manifest.json").exists():
+        cached = self.state.read_http_validators()
+        if self.state.has_manifest():
             if cached.get("etag"):
                 headers["If-None-Match"] = cached["etag"]
             if cached.get("last_modified"):
@@ -175,7 +175,7 @@ class SyncClient:
 
     # -- installing ------------------------------------------------------------------------
 
-    def _install(self, manifest: Manifest, installed: dict[str, Any]) -> SyncOutcome:
+    def _install(self, manifest: Manifest, installed: Installed) -> SyncOutcome:
         ready: dict[str, Path] = {}  # sha256 -> a verified temporary file
         needed = [entry for entry in manifest.files if not self._on_disk(entry)]
         downloaded_bytes = 0
@@ -196,18 +196,8 @@ class SyncClient:
                 verified.unlink(missing_ok=True)
             raise
         removed = self._remove_obsolete(manifest, installed)
-        files = _file_map(manifest)
-        write_bytes_atomic(
-            self.state / "installed.json",
-            json.dumps(
-                {
-                    "version": manifest.version,
-                    "channel": manifest.channel,
-                    "expires": manifest.expires.isoformat(),
-                    "files": files,
-                },
-                indent=1,
-            ).encode(),
+        self.state.write_installed(
+            Installed(manifest.version, manifest.channel, manifest.expires.isoformat(), _file_map(manifest))
         )
         if needed or removed:
             log.info(
@@ -259,14 +249,7 @@ class SyncClient:
             headers["Range"] = f"bytes={have}-"
         try:
             with self.session.get(url, headers=headers, stream=True, timeout=self._timeouts()) as response:
-                if response.status_code == 200:
-                    have, mode = 0, "wb"  # the server ignored the Range: start again
-                elif response.status_code == 206 and have:
-                    mode = "ab"
-                else:
-                    if response.status_code == 416:
-                        partial.unlink(missing_ok=True)
-                    raise SyncError(f"{entry.path}: HTTP {response.status_code} from {url}")
+                have, mode = _resume_from(response, entry, partial, have, url)
                 # Keep every byte that arrived before a cut (urllib3 would drop the last read),
                 # so the next try resumes from where this one stopped.
                 response.raw.enforce_content_length = False
@@ -319,13 +302,13 @@ class SyncClient:
                 temporary.unlink(missing_ok=True)
                 raise _storage_error(entry, target.parent, error) from None
             os.replace(temporary, target)
-        _fsync_folder(target.parent)
+        fsync_folder(target.parent)
 
-    def _remove_obsolete(self, manifest: Manifest, installed: dict[str, Any]) -> int:
+    def _remove_obsolete(self, manifest: Manifest, installed: Installed) -> int:
         """Remove files this client installed that the new manifest no longer lists."""
         keep = {entry.path for entry in manifest.files}
         removed = 0
-        for logical, sha in (installed.get("files") or {}).items():
+        for logical, sha in (installed.files or {}).items():
             if logical in keep:
                 continue
             target = self._target(logical)
@@ -339,9 +322,6 @@ class SyncClient:
         return removed
 
     # -- plumbing --------------------------------------------------------------------------
-
-    def _installed(self) -> dict[str, Any]:
-        return _read_json(self.state / "installed.json")
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.settings.token}"} if self.settings.token else {}
@@ -366,12 +346,8 @@ class SyncClient:
 
     def _record(self, error: str | None) -> None:
         """state/sync/last.json: when the last poll succeeded, and the last error (for status)."""
-        last = _read_json(self.state / "last.json")
-        if error is None:
-            last["last_success"] = self._now().isoformat()
-        last["last_error"] = error
         with contextlib.suppress(OSError):
-            write_bytes_atomic(self.state / "last.json", json.dumps(last).encode())
+            self.state.record_sync(succeeded_at=self._now().isoformat() if error is None else None, error=error)
 
     def run(self, stop: threading.Event, *, once: bool = False, first_delay: float | None = None) -> int:
         """Poll until ``stop`` is set; with ``once``, poll once and return 0 or 1."""
@@ -405,16 +381,19 @@ class SyncClient:
                 return 0
 
 
+def _resume_from(response: requests.Response, entry: FileEntry, partial: Path, have: int, url: str) -> tuple[int, str]:
+    """Where the answer to an object GET starts (and so how to open the partial file), or SyncError."""
+    if response.status_code == 200:
+        return 0, "wb"  # the server ignored the Range: start again
+    if response.status_code == 206 and have:
+        return have, "ab"
+    if response.status_code == 416:
+        partial.unlink(missing_ok=True)
+    raise SyncError(f"{entry.path}: HTTP {response.status_code} from {url}")
+
+
 def _file_map(manifest: Manifest) -> dict[str, str]:
     return {entry.path: entry.sha256 for entry in manifest.files}
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        value = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _storage_error(entry: FileEntry, folder: Path, error: OSError) -> StorageError:
@@ -433,15 +412,6 @@ def _reason(error: requests.RequestException) -> str:
     if isinstance(error, requests.ConnectionError):
         return "cannot connect or the connection broke"
     return type(error).__name__
-
-
-def _fsync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def progress_stream() -> TextIO | None:

@@ -1,7 +1,7 @@
 """Video: probe a file, decode it ahead of display on a worker thread, fit frames to the screen.
 
-Pygame-free, like :func:`player.render.images.decode_image`: everything here hands over
-RGB bytes (:class:`Frame`) and the render loop turns them into Surfaces. PyAV is the
+Pygame-free, like :func:`player.media.images.decode_image`: everything here hands over
+BGRA bytes (:class:`DecodedFrame`) and the render loop turns them into Surfaces. PyAV is the
 optional ``[video]`` extra, imported only when a video is touched.
 
 Every failure caused by the file is a :class:`~player.core.errors.MediaError` that names the
@@ -22,6 +22,8 @@ from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING
 
 from player.core.errors import MediaError
+from player.media.files import refuse_empty, unreadable
+from player.media.fit import BLACK, CENTRE, Focus, PixelLayout, Rgba, Size, check_fit, pixel_layout
 
 if TYPE_CHECKING:
     from av.container import InputContainer
@@ -32,11 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Size = tuple[int, int]
-Focus = tuple[float, float]
-Rgba = tuple[int, int, int, int]
-
-FITS = ("contain", "cover", "stretch")
 INSTALL_HINT = "install the video extra: pip install 'signage-player[video]'"
 # decoder="auto": the hardware decoder worth trying per codec. The Pi 4's H.264 block is
 # reached through V4L2 memory-to-memory; its HEVC block needs a patched FFmpeg, so no entry.
@@ -59,7 +56,7 @@ class VideoInfo:
 
 
 @dataclass(frozen=True)
-class Frame:
+class DecodedFrame:
     """One decoded picture, fitted to the frame: BGRA, 4 bytes a pixel (alpha 255), row-major, no padding.
 
     BGRA is the byte order of SDL's native 32-bit surfaces and textures on little-endian
@@ -74,7 +71,7 @@ class Frame:
 
     def __post_init__(self) -> None:
         if len(self.data) != self.size[0] * self.size[1] * BYTES_PER_PIXEL:
-            raise ValueError(f"Frame of {self.size} needs {self.size[0] * self.size[1] * BYTES_PER_PIXEL} bytes")
+            raise ValueError(f"DecodedFrame of {self.size} needs {self.size[0] * self.size[1] * BYTES_PER_PIXEL} bytes")
 
 
 def av_available() -> bool:
@@ -89,30 +86,16 @@ def av_available() -> bool:
 # -- opening and probing -----------------------------------------------------------------
 
 
-def _check_args(size: Size, fit: str, focus: Focus) -> None:
-    if fit not in FITS:
-        raise ValueError(f"fit must be one of {', '.join(FITS)}, not {fit!r}")
-    if size[0] < 1 or size[1] < 1:
-        raise ValueError(f"frame size must be positive, not {size}")
-    if not all(0.0 <= f <= 1.0 for f in focus):
-        raise ValueError(f"focus must be two numbers in 0..1, not {focus}")
-
-
 def _wrap(path: Path, exc: Exception, at: float | None = None) -> MediaError:
     """Turn whatever opening or decoding (``at`` seconds in) raised into a MediaError a person can act on."""
     if isinstance(exc, MediaError):
         return exc
     # FFmpeg errors carry "[Errno 1094995529] ..." in str(); strerror is the readable part.
     reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    if isinstance(exc, FileNotFoundError):
-        what = "file not found; check the name in the playlist, or wait for sync to finish"
-    elif isinstance(exc, PermissionError):
-        what = "permission denied; make it readable by the player's user (chmod a+r)"
-    elif isinstance(exc, IsADirectoryError):
-        what = "is a directory, not a video; point the playlist at a file"
-    elif at is not None:
+    what = unreadable(exc, "a video")
+    if what is None and at is not None:
         what = f"decoding stopped {at:.2f} s in ({reason}): the file is corrupt or truncated; re-copy or re-encode it"
-    else:
+    elif what is None:
         what = f"cannot be decoded: not a video FFmpeg reads, or truncated or corrupt ({reason}); re-encode or re-copy"
     return MediaError(f"{path}: {what}")
 
@@ -124,8 +107,7 @@ def _open(path: Path) -> tuple[InputContainer, VideoStream]:
     except ImportError as exc:
         raise MediaError(f"{path}: cannot play video without PyAV; {INSTALL_HINT}") from exc
     try:
-        if path.stat().st_size == 0:
-            raise MediaError(f"{path}: file is empty (0 bytes), probably a failed upload or copy; replace it")
+        refuse_empty(path)
         container = av.open(str(path), metadata_errors="ignore")
     except Exception as exc:  # FFmpeg raises OSError and ValueError subclasses, by cause
         raise _wrap(path, exc) from exc
@@ -212,23 +194,22 @@ def probe(path: Path) -> VideoInfo:
 
 @dataclass(frozen=True)
 class _Fitter:
-    """Turns one source size into frames: scale to ``scaled``, keep the window at ``crop``,
-    paste it at ``offset`` between background bars (precomputed once)."""
+    """Turns one source size into frames: scale, keep the frame-sized window, paste it between
+    background bars (the placement and the bars' bytes precomputed once)."""
 
     size: Size
-    scaled: Size
-    crop: Size
-    offset: Size
+    placed: PixelLayout
     left: bytes = field(repr=False)
     right: bytes = field(repr=False)
     top: bytes = field(repr=False)
     bottom: bytes = field(repr=False)
 
     def __call__(self, frame: VideoFrame, reformatter: VideoReformatter) -> bytes:
-        bgra = reformatter.reformat(frame, width=self.scaled[0], height=self.scaled[1], format="bgra")
+        (sw, sh), (cx, cy) = self.placed.scaled, self.placed.crop
+        bgra = reformatter.reformat(frame, width=sw, height=sh, format="bgra")
         plane = bgra.planes[0]
         pitch, view = plane.line_size, memoryview(plane)  # rows may be padded past width*4
-        (fw, fh), (sw, sh), (cx, cy) = self.size, self.scaled, self.crop
+        fw, fh = self.size
         w, h = min(sw, fw), min(sh, fh)
         n = BYTES_PER_PIXEL
         if (w, h) == (fw, fh) and w * n == pitch:
@@ -244,31 +225,13 @@ class _Fitter:
 
 
 def _fitter(src: tuple[float, float], size: Size, fit: str, focus: Focus, background: Rgba) -> _Fitter:
-    """Place a ``src``-sized picture in ``size`` the way ``images._layout`` does, in whole pixels.
-
-    Not ``images._layout`` itself: importing that module imports pygame, and this one must not.
-    """
-    (sw, sh), (fw, fh) = src, size
-    scaled, crop, offset = size, (0, 0), (0, 0)
-    if fit == "contain":
-        scale = min(fw / sw, fh / sh)
-        scaled = (max(1, min(fw, round(sw * scale))), max(1, min(fh, round(sh * scale))))
-        offset = ((fw - scaled[0]) // 2, (fh - scaled[1]) // 2)
-    elif fit == "cover":
-        scale = max(fw / sw, fh / sh)
-        scaled = (max(fw, round(sw * scale)), max(fh, round(sh * scale)))
-        # Centre the window on the focus point, then slide it back inside the picture.
-        crop = (
-            min(max(round(focus[0] * scaled[0] - fw / 2), 0), scaled[0] - fw),
-            min(max(round(focus[1] * scaled[1] - fh / 2), 0), scaled[1] - fh),
-        )
+    """Place a ``src``-sized picture in ``size`` by the fit rules (:mod:`player.media.fit`), in whole pixels."""
+    placed = pixel_layout(src, size, fit, focus)
+    left, right, top, bottom = placed.bars(size)
     red, green, blue = background[:3]
     pixel = bytes((blue, green, red, 255))  # alpha ignored: frames are opaque
-    right = fw - offset[0] - scaled[0] if fit == "contain" else 0
-    bottom = fh - offset[1] - scaled[1] if fit == "contain" else 0
-    return _Fitter(
-        size, scaled, crop, offset, pixel * offset[0], pixel * right, pixel * (fw * offset[1]), pixel * (fw * bottom)
-    )
+    width = size[0]
+    return _Fitter(size, placed, pixel * left, pixel * right, pixel * (width * top), pixel * (width * bottom))
 
 
 def _source_size(frame: VideoFrame, stream: VideoStream) -> tuple[float, float]:
@@ -303,10 +266,10 @@ class _Fitting:
 
 
 def first_frame(
-    path: Path, size: Size, *, fit: str = "cover", focus: Focus = (0.5, 0.5), background: Rgba = (0, 0, 0, 255)
-) -> Frame:
+    path: Path, size: Size, *, fit: str = "cover", focus: Focus = CENTRE, background: Rgba = BLACK
+) -> DecodedFrame:
     """The first frame, fitted: for preparing a video slide before its turn (no black flash)."""
-    _check_args(size, fit, focus)
+    check_fit(size, fit, focus)
     container, stream = _open(path)
     with container:
         try:
@@ -314,7 +277,7 @@ def first_frame(
             if frame is None:
                 raise MediaError(f"{path}: its video stream has no frames; re-encode it")
             data = _Fitting(size, fit, focus, background)(frame, stream)
-            return Frame(0, _seconds(frame, stream, 0.0), size, data)
+            return DecodedFrame(0, _seconds(frame, stream, 0.0), size, data)
         except Exception as exc:
             raise _wrap(path, exc) from exc
 
@@ -325,16 +288,16 @@ def frame_at_time(
     size: Size,
     *,
     fit: str = "cover",
-    focus: Focus = (0.5, 0.5),
-    background: Rgba = (0, 0, 0, 255),
+    focus: Focus = CENTRE,
+    background: Rgba = BLACK,
     loop: bool = True,
-) -> Frame:
+) -> DecodedFrame:
     """The frame due ``t`` seconds into playback, by seeking: what :class:`VideoDecoder` would show.
 
     For deterministic headless rendering. ``index`` is estimated from the timestamp
     (exact for constant frame rate); ``lap`` counts the loops.
     """
-    _check_args(size, fit, focus)
+    check_fit(size, fit, focus)
     container, stream = _open(path)
     with container:
         try:
@@ -351,7 +314,7 @@ def frame_at_time(
                 raise MediaError(f"{path}: its video stream has no frames; re-encode it")
             frame, pts = found
             data = _Fitting(size, fit, focus, background)(frame, stream)
-            return Frame(round(pts * info.fps), pts, size, data, lap)
+            return DecodedFrame(round(pts * info.fps), pts, size, data, lap)
         except Exception as exc:
             raise _wrap(path, exc) from exc
 
@@ -390,6 +353,17 @@ class _Decoded:
     frame: VideoFrame
 
 
+@dataclass
+class _Cursor:
+    """Where the decoder thread stands (its own, never shared): lap, next frame number, last pts seen,
+    and the decoded frame waiting for the next one to show whether it is still needed."""
+
+    lap: int
+    index: int  # -1 right after a seek: the next frame is numbered by its time
+    pts: float = 0.0
+    pending: _Decoded | None = None
+
+
 class VideoDecoder:
     """Decodes one file ahead of display on a bounded background thread.
 
@@ -404,21 +378,21 @@ class VideoDecoder:
         size: Size,
         *,
         fit: str = "cover",
-        focus: Focus = (0.5, 0.5),
-        background: Rgba = (0, 0, 0, 255),
+        focus: Focus = CENTRE,
+        background: Rgba = BLACK,
         decoder: str = "auto",
         buffer_frames: int = 8,
         loop: bool = True,
     ) -> None:
         """Args:
         path: the video file.
-        size, fit, focus, background: as :func:`player.render.images.decode_image`.
+        size, fit, focus, background: as :func:`player.media.images.decode_image`.
         decoder: "software", "auto" (a known hardware decoder where one is usable), or an
             FFmpeg decoder name. A decoder that fails falls back to software with one log line.
         buffer_frames: how many converted frames may wait for display (memory bound).
         loop: start again at the end; otherwise hold the last frame.
         """
-        _check_args(size, fit, focus)
+        check_fit(size, fit, focus)
         if buffer_frames < 1:
             raise ValueError(f"buffer_frames must be at least 1, not {buffer_frames}")
         self.path = path
@@ -432,8 +406,8 @@ class VideoDecoder:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._cond = threading.Condition()  # guards everything below; notified on every change
-        self._queue: deque[tuple[float, Frame]] = deque()
-        self._current: Frame | None = None
+        self._queue: deque[tuple[float, DecodedFrame]] = deque()
+        self._current: DecodedFrame | None = None
         self._current_shown = False
         # The latest t asked for: the thread skips converting frames already late. It reads it
         # without the lock; a stale value only converts a frame that will be dropped anyway.
@@ -523,7 +497,7 @@ class VideoDecoder:
         with self._cond:
             self._queue.clear()
 
-    def frame_at(self, t: float, timeout: float = 0.0) -> Frame | None:
+    def frame_at(self, t: float, timeout: float = 0.0) -> DecodedFrame | None:
         """The frame due ``t`` seconds into playback, or the newest one before it if that is not decoded yet.
 
         Frames older than the one returned are discarded (and counted in :attr:`dropped` if
@@ -579,46 +553,58 @@ class VideoDecoder:
         """Decode lap after lap, each frame converted only once the next shows it is still needed."""
         import av
 
-        duration, fps = self.info.duration, self.info.fps
         ctx = self._pick_decoder(container, stream)
-        pending: _Decoded | None = None
-        lap, index = self._seek_to_join(container, stream, ctx)
-        pts = 0.0
+        cursor = _Cursor(*self._seek_to_join(container, stream, ctx))
         try:
             while not self._stop.is_set():
-                pts = 0.0
-                for frame in _one_pass(container, stream, ctx):
-                    if self._stop.is_set():
-                        return
-                    pts = _seconds(frame, stream, index / fps)
-                    if index < 0:  # the first frame after a seek: number it by its time
-                        index = round(pts * fps)
-                    if self.loop and pts >= duration:
-                        continue  # past the declared length: it would overlap the next lap
-                    item = _Decoded(index, lap, pts, lap * duration + pts, frame)
-                    index += 1
-                    if pending is not None:
-                        self._deliver(pending, stream, superseded=item.due <= self._wanted)
-                    pending = item
-                if index <= 0:
-                    raise MediaError(f"{self.path}: no frames decoded; re-encode it")
-                if lap == 0 and pts < duration - 0.5 - 2 / fps:
-                    # FFmpeg reads a file cut between packets as a clean, short end: only the length tells.
-                    short = f"{self.path}: its video ends at {pts:.2f} s of the {duration:.2f} s its header declares"
-                    if stream.duration or len(container.streams) == 1:
-                        raise MediaError(f"{short}; the file is truncated (an interrupted copy?), re-copy it")
-                    log.warning("%s (a longer audio track?)", short)
+                if not self._decode_lap(container, stream, ctx, cursor):
+                    return  # stopped part-way: nothing more is shown
+                self._check_lap(container, stream, cursor)
                 if not self.loop:
                     break
-                index = 0
+                cursor.index = 0
                 # Far behind (a one-frame "video" an hour in): skip laps whose frames would all be dropped.
-                lap = max(lap + 1, math.floor(self._wanted / duration) - 1 if self._wanted > 0 else 0)
+                duration = self.info.duration
+                cursor.lap = max(cursor.lap + 1, math.floor(self._wanted / duration) - 1 if self._wanted > 0 else 0)
                 container.seek(_origin(stream), stream=stream)
                 ctx.flush_buffers()
         except (av.error.FFmpegError, MediaError) as exc:  # truncated or corrupt mid-file: what decoded stays
-            self._fail(exc, pts)
-        if pending is not None and not self._stop.is_set():
-            self._deliver(pending, stream, superseded=False)  # the last frame decoded: it holds
+            self._fail(exc, cursor.pts)
+        if cursor.pending is not None and not self._stop.is_set():
+            self._deliver(cursor.pending, stream, superseded=False)  # the last frame decoded: it holds
+
+    def _decode_lap(
+        self, container: InputContainer, stream: VideoStream, ctx: VideoCodecContext, cursor: _Cursor
+    ) -> bool:
+        """One pass through the file, delivering each frame once the next is decoded; False if stopped part-way."""
+        duration, fps = self.info.duration, self.info.fps
+        cursor.pts = 0.0
+        for frame in _one_pass(container, stream, ctx):
+            if self._stop.is_set():
+                return False
+            cursor.pts = _seconds(frame, stream, cursor.index / fps)
+            if cursor.index < 0:  # the first frame after a seek: number it by its time
+                cursor.index = round(cursor.pts * fps)
+            if self.loop and cursor.pts >= duration:
+                continue  # past the declared length: it would overlap the next lap
+            item = _Decoded(cursor.index, cursor.lap, cursor.pts, cursor.lap * duration + cursor.pts, frame)
+            cursor.index += 1
+            if cursor.pending is not None:
+                self._deliver(cursor.pending, stream, superseded=item.due <= self._wanted)
+            cursor.pending = item
+        return True
+
+    def _check_lap(self, container: InputContainer, stream: VideoStream, cursor: _Cursor) -> None:
+        """Raise MediaError if the lap just decoded shows the file is empty or truncated."""
+        duration, fps = self.info.duration, self.info.fps
+        if cursor.index <= 0:
+            raise MediaError(f"{self.path}: no frames decoded; re-encode it")
+        if cursor.lap == 0 and cursor.pts < duration - 0.5 - 2 / fps:
+            # FFmpeg reads a file cut between packets as a clean, short end: only the length tells.
+            short = f"{self.path}: its video ends at {cursor.pts:.2f} s of the {duration:.2f} s its header declares"
+            if stream.duration or len(container.streams) == 1:
+                raise MediaError(f"{short}; the file is truncated (an interrupted copy?), re-copy it")
+            log.warning("%s (a longer audio track?)", short)
 
     def _seek_to_join(self, container: InputContainer, stream: VideoStream, ctx: VideoCodecContext) -> tuple[int, int]:
         """Position the file for joining at ``start(at)``; returns (lap, first frame's index: -1 after a seek)."""
@@ -641,7 +627,7 @@ class VideoDecoder:
                 with self._cond:
                     self._dropped += 1
             return
-        frame = Frame(item.index, item.pts, self.size, self._fitting(item.frame, stream), item.lap)
+        frame = DecodedFrame(item.index, item.pts, self.size, self._fitting(item.frame, stream), item.lap)
         with self._cond:
             while len(self._queue) >= self.buffer_frames and not self._stop.is_set():
                 self._cond.wait(_WAIT_S)

@@ -29,7 +29,7 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], None], mode: int = 0o64
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)
 
 
 def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
@@ -39,7 +39,8 @@ def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     write_atomic(path, write, mode)
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (a power cut after it keeps the new name)."""
     with contextlib.suppress(OSError):  # not every filesystem lets a folder be opened
         fd = os.open(folder, os.O_RDONLY)
         try:

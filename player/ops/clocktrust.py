@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from player.core.model import Playlist, Schedule
+from player.ops.statedir import StateDir, read_json_object
 
 TIME_ERROR = 5  # adjtimex(2): "clock not synchronised"
 RECHECK_S = 10.0
@@ -64,30 +64,24 @@ class LastPlayed:
         return ()
 
 
+@dataclass
 class ClockGuard:
     """Tells the loop whether to trust the clock; once trusted, it stays trusted."""
 
-    def __init__(
-        self,
-        last: LastPlayed | None,
-        newest_issue: datetime | None,
-        synchronized: Callable[[], bool | None] = kernel_synchronized,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.last = last
-        self.newest_issue = newest_issue
-        self._synchronized = synchronized
-        self._monotonic = monotonic
-        self._trusted = False
-        self._checked_at: float | None = None
+    last: LastPlayed | None
+    newest_issue: datetime | None
+    synchronized: Callable[[], bool | None] = kernel_synchronized
+    monotonic: Callable[[], float] = time.monotonic
+    _trusted: bool = field(default=False, init=False)
+    _checked_at: float | None = field(default=None, init=False)
 
     def trusted(self, now: datetime) -> bool:
         if self._trusted:
             return True
-        mono = self._monotonic()
+        mono = self.monotonic()
         if self._checked_at is None or mono - self._checked_at >= RECHECK_S:
             self._checked_at = mono
-            self._trusted = clock_trusted(self._synchronized(), now, self.newest_issue)
+            self._trusted = clock_trusted(self.synchronized(), now, self.newest_issue)
             if self._trusted:
                 log.info("the system clock is trusted now: playing the schedule")
             elif self.last is not None:
@@ -96,19 +90,11 @@ class ClockGuard:
 
 
 def read_last_played(status_file: Path) -> LastPlayed | None:
-    """The playlist the previous run last showed, from its status file."""
-    try:
-        playlist = json.loads(status_file.read_bytes()).get("playlist")
-    except (OSError, ValueError, AttributeError):
-        return None
+    """The playlist the previous run last showed, from its status file (``StateDir.status``, or ``--status``)."""
+    playlist = read_json_object(status_file).get("playlist")
     return LastPlayed(playlist) if isinstance(playlist, str) else None
 
 
 def newest_issue_time(state: Path) -> datetime | None:
     """When the installed manifest was issued (it was verified when it was installed)."""
-    try:
-        document = json.loads((state / "sync" / "manifest.json").read_bytes())
-        issued = json.loads(document["payload"])["issued"]
-        return datetime.fromisoformat(issued)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    return StateDir.at(state).manifest_issued()

@@ -71,7 +71,7 @@ class ProofLog:
         self._failing = False  # said once until writing works again
 
     def path_for(self, day: date) -> Path:
-        return self.folder / f"{PREFIX}{day.isoformat()}{SUFFIX}"
+        return self.folder / log_name(day)
 
     def record(self, play: Play) -> None:
         day = play.start.astimezone(UTC).date()
@@ -115,6 +115,11 @@ class ProofLog:
         for path in log_files(self.folder):
             if _day_of(path) < oldest:
                 path.unlink(missing_ok=True)
+
+
+def log_name(day: date) -> str:
+    """The name of ``day``'s log (a UTC day) in the proof folder (``StateDir.proof``)."""
+    return f"{PREFIX}{day.isoformat()}{SUFFIX}"
 
 
 def log_files(folder: Path) -> list[Path]:

@@ -59,5 +59,6 @@ def write_status(path: Path, status: Status) -> None:
 
 
 def read_status(path: Path) -> dict[str, object]:
+    """The status document at ``path``. Raises OSError (no file) or ValueError (not JSON)."""
     loaded: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
     return loaded

@@ -13,13 +13,13 @@ from pathlib import Path
 import pygame
 
 from player.core.model import Slide
-from player.media.video import Frame, VideoDecoder
+from player.media.video import DecodedFrame, VideoDecoder
 from player.render.text import FontChain, draw_tagline
 
 log = logging.getLogger(__name__)
 
 
-def frame_surface(frame: Frame) -> pygame.Surface:
+def frame_surface(frame: DecodedFrame) -> pygame.Surface:
     """A new opaque 32-bit surface holding ``frame`` (for a still of the video)."""
     return pygame.image.frombytes(frame.data, frame.size, "BGRA").convert(32, 0)
 
@@ -35,7 +35,7 @@ def takes_frames_directly(surface: pygame.Surface) -> bool:
     )
 
 
-def copy_into(surface: pygame.Surface, frame: Frame, direct: bool | None = None) -> None:
+def copy_into(surface: pygame.Surface, frame: DecodedFrame, direct: bool | None = None) -> None:
     """Put ``frame`` (the surface's size) into ``surface``: one memory copy when the surface
     :func:`takes_frames_directly` (``direct``, when the caller knows), else a converting blit."""
     if direct if direct is not None else takes_frames_directly(surface):
