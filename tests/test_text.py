@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from player.core.vocabulary import DEFAULT_FONTS
 from player.render.text import (
-    DEFAULT_FONTS,
     ELLIPSIS,
     FontChain,
     TextLayout,
@@ -387,7 +387,7 @@ def test_fonts_located_side_by_side_are_the_ones_located_in_turn() -> None:
     """locate_fonts asks fontconfig for every pattern at once (start-up); the answers keep their order."""
     import shutil
 
-    from player.render.text import DEFAULT_FONTS, _locate, locate_fonts
+    from player.render.text import _locate, locate_fonts
 
     specs = [*DEFAULT_FONTS, "No Such Font Family", "/no/such/file.ttf"]
     assert locate_fonts(specs) == [_locate(spec, shutil.which("fc-match")) for spec in specs]

@@ -176,7 +176,7 @@ def test_a_truncated_video_is_skipped_and_the_stills_keep_playing(
 @pytest.mark.parametrize("depth", [32, 24])
 def test_a_bgra_frame_lands_in_the_slide_surface_with_its_colours(depth: int) -> None:
     """The fast path (one copy into a 32-bit surface) and the fallback (a converting blit) agree."""
-    from player.media.video import Frame as VideoFrame
+    from player.media.video import DecodedFrame as VideoFrame
     from player.render.playback import copy_into
 
     size = (3, 2)

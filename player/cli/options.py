@@ -14,6 +14,7 @@ from player.core.errors import UsageError
 from player.core.scheduler import Timetable
 from player.core.values import parse_instant
 from player.ops.environment import Environment
+from player.ops.statedir import StateDir
 
 log = logging.getLogger("player")
 
@@ -56,6 +57,6 @@ def load_timetable(config: Config, env: Environment) -> Timetable:
         from player.media.video import av_available
 
         if av_available():
-            cache = DurationCache(config.media, config.state / "video-durations.json")
+            cache = DurationCache(config.media, StateDir.at(config.state).video_durations)
             playlists = apply_durations(playlists, cache.lengths(video_paths(playlists)))
     return Timetable(playlists)

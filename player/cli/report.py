@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from player.cli.command import ExitStatus, add_command
 from player.core.errors import PlayerError, UsageError
+from player.ops.statedir import StateDir
 
 if TYPE_CHECKING:
     from player.cli.command import Subcommands
@@ -60,7 +61,7 @@ def cmd_report(args: argparse.Namespace, config: Config, env: Environment) -> in
     start, end = _day(args.start, "--from"), _day(args.end, "--to")
     if end is not None and len(args.end) <= 10:
         end += timedelta(days=1)  # a date --to means through that day
-    rows = summarise(read_plays(log_files(config.state / "proof")), args.by, start, end)
+    rows = summarise(read_plays(log_files(StateDir.at(config.state).proof)), args.by, start, end)
     env.stdout.write(render_table(rows, args.csv))
     return ExitStatus.OK
 
@@ -73,7 +74,7 @@ def cmd_status(args: argparse.Namespace, config: Config, env: Environment) -> in
     at least once a minute). Exit status: 0 playing, 1 playing with content or other errors, 2 no
     status file, 3 not running (the player died, or stopped updating its status).
     """
-    path = config.state / "status.json"
+    path = StateDir.at(config.state).status
     status, liveness = _player_status(path, env, where=f"at {path}")
     if args.json:
         print(json.dumps(status, indent=1, ensure_ascii=False), file=env.stdout)
@@ -148,14 +149,14 @@ def cmd_screenshot(args: argparse.Namespace, config: Config, env: Environment) -
 
     Sends SIGUSR1 to the player named in the status file and waits for the picture.
     """
-    status, liveness = _player_status(config.state / "status.json", env, where=f"in {config.state}")
+    status, liveness = _player_status(StateDir.at(config.state).status, env, where=f"in {config.state}")
     pid = status.get("pid")
     if not isinstance(pid, int):
         raise UsageError("the status file names no player process; is the player running?")
     if not liveness.running:
         # Not even a signal: a dead player's pid may now be another program, which SIGUSR1 would kill.
         raise PlayerError(f"the player is {liveness.headline()}")
-    picture = config.state / "screenshot.png"
+    picture = StateDir.at(config.state).screenshot
     before = picture.stat().st_mtime_ns if picture.exists() else 0
     try:
         os.kill(pid, signal.SIGUSR1)

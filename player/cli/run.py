@@ -22,6 +22,7 @@ from player.cli.render import DEFAULT_SIZE, add_render_command, painter_for, wri
 from player.core.config import Config
 from player.core.errors import NoDisplay, PlayerError, UsageError
 from player.ops.environment import Environment
+from player.ops.statedir import StateDir
 
 if TYPE_CHECKING:
     from player.content.library import ContentLibrary
@@ -136,7 +137,7 @@ def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Ru
 def _status_path(args: argparse.Namespace, config: Config, env: Environment) -> Path:
     status: Path | None = args.status
     if status is None:
-        return config.state / "status.json"
+        return StateDir.at(config.state).status
     return status if status.is_absolute() else env.cwd / status
 
 
@@ -149,8 +150,8 @@ def _reporter(
     return Reporter(
         notifier=notifier,
         status_path=status_path,
-        screenshot_path=config.state / "screenshot.png",
-        proof=ProofLog(config.state / "proof", keep_days=config.reporting.keep_days),
+        screenshot_path=StateDir.at(config.state).screenshot,
+        proof=ProofLog(StateDir.at(config.state).proof, keep_days=config.reporting.keep_days),
         screen_id=config.screen_id or env.hostname(),
         media=config.media,
         display_power=display_power.method,
@@ -161,7 +162,7 @@ def _reporter(
 
 def _make_sync_folder(config: Config) -> None:
     try:
-        (config.state / "sync").mkdir(parents=True, exist_ok=True)
+        StateDir.at(config.state).make()
     except OSError as error:  # a read-only or broken state folder must not keep the screen dark
         log.warning("state folder %s not writable (%s): no status, proof or screenshots", config.state, error)
 
@@ -186,7 +187,7 @@ def _watcher(args: argparse.Namespace, config: Config, library: ContentLibrary, 
         rescan_every=config.watch.rescan_every,
         poll=args.poll or config.watch.poll,
         # `signage sync` writes the installed version here last: the status follows it.
-        extra=[config.state / "sync"],
+        extra=[StateDir.at(config.state).sync],
     )
     return watcher
 
@@ -251,7 +252,7 @@ def _uplinks(config: Config, env: Environment, status_path: Path, screen_id: str
         threads.append(
             ProofUploader(
                 reporting.proof_url,
-                config.state / "proof",
+                StateDir.at(config.state).proof,
                 screen_id,
                 reporting.proof_interval,
                 token,

@@ -36,7 +36,7 @@ def cmd_validate(args: argparse.Namespace, config: Config, env: Environment) -> 
         *missing_media(result.playlists, config.media),
         *video_problems(result.playlists, config),
     ]
-    for problem in sorted(problems, key=lambda p: (p.location.file, p.location.line, p.location.col)):
+    for problem in sorted(problems, key=lambda p: p.location):
         print(problem, file=env.stdout)
     if problems:
         files = len({p.location.file for p in problems})

@@ -8,15 +8,14 @@ catch them sensibly. Exit codes are chosen only at the CLI edge (``player.cli.ma
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import yaml
 
 
-@dataclass(frozen=True)
-class Location:
-    """Where in a file something was found (1-based line and column)."""
+class Location(NamedTuple):
+    """Where in a file something was found (1-based line and column). Sorts by file, line, column."""
 
     file: str
     line: int

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from player.ops.proof import log_files
+from player.ops.proof import log_files, log_name
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class ProofUploader(_Periodic):
         self._today = today
 
     def tick(self) -> None:
-        today = f"proof-{self._today().date().isoformat()}.jsonl"
+        today = log_name(self._today().date())
         for path in log_files(self.folder):
             if path.name >= today:
                 continue  # still being written

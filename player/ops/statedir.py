@@ -87,10 +87,12 @@ class StateDir:
     """The state folder: its files' names, and a typed reader and writer for each. Make one with :meth:`at`."""
 
     root: Path
+    # The player's files.
     status: Path
     screenshot: Path
     video_durations: Path  # read and written with read_durations and write_durations
     proof: Path  # the folder; player.ops.proof.ProofLog names the files in it
+    # The sync client's files, all under sync/.
     sync: Path
     manifest: Path
     http_validators: Path

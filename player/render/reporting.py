@@ -3,7 +3,6 @@ proof of play and screenshots. The loop calls it; it never changes what is shown
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -20,6 +19,7 @@ from player.ops.environment import Environment
 from player.ops.liveness import process_start
 from player.ops.notify import Notifier
 from player.ops.proof import COMPLETE_TOLERANCE_S, Play, ProofLog
+from player.ops.statedir import LastSync, StateDir
 from player.ops.status import STATUS_REFRESH_S, Status, write_status
 from player.render.software import save_png
 
@@ -153,7 +153,7 @@ class Reporter:
     def health(self, renderer: str, display_on: bool, fps: float | None, dropped: int) -> dict[str, object]:
         """What the operator wants at a glance, beside what is playing."""
         state = self.status_path.parent if self.status_path else None
-        sync = _read_json(state / "sync" / "last.json") if state else {}
+        sync = StateDir.at(state).read_last_sync() if state else LastSync(None, None)
         try:
             free = shutil.disk_usage(state).free if state else None
         except OSError:
@@ -169,8 +169,8 @@ class Reporter:
             "renderer": renderer,
             "display_on": display_on,
             "display_power": self.display_power,
-            "last_sync": sync.get("last_success"),
-            "last_sync_error": sync.get("last_error"),
+            "last_sync": sync.last_success,
+            "last_sync_error": sync.last_error,
             "last_error": self.last_error,
             "last_transition_fps": round(fps, 1) if fps is not None else None,
             "dropped_video_frames": dropped,
@@ -189,10 +189,3 @@ class Reporter:
         except (OSError, pygame.error) as error:
             log.warning("cannot write the screenshot %s: %s", self.screenshot_path, error)
 
-
-def _read_json(path: Path) -> dict[str, object]:
-    try:
-        value = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}

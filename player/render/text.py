@@ -21,10 +21,9 @@ from typing import Literal, NamedTuple, TypeVar
 import pygame
 import pygame.freetype
 
-log = logging.getLogger(__name__)
+from player.core.vocabulary import DEFAULT_FONTS
 
-DEFAULT_FONTS: tuple[str, ...] = ("DejaVu Sans:bold", "Noto Sans CJK KR:bold")
-"""A Latin sans, then Noto Sans CJK KR (Hangul, kana and Chinese ideographs in one face)."""
+log = logging.getLogger(__name__)
 
 ELLIPSIS = "…"
 MIN_SIZE = 8
