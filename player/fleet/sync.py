@@ -24,7 +24,6 @@ import logging
 import os
 import random
 import shutil
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -413,7 +412,3 @@ def _reason(error: requests.RequestException) -> str:
         return "cannot connect or the connection broke"
     return type(error).__name__
 
-
-def progress_stream() -> TextIO | None:
-    """stderr when it is a terminal (a progress bar); None under systemd (plain log lines)."""
-    return sys.stderr if sys.stderr.isatty() else None
