@@ -159,30 +159,35 @@ def test_a_renderer_without_render_targets_plays_an_unrotated_screen_on_the_gpu(
     assert warnings(caplog) == []
 
 
-def test_auto_uses_software_when_sdl_has_no_renderer(
-    window: pygame.Window, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("renderer", "said"),
+    [
+        (NoDriver, ("Couldn't find matching render driver",)),  # SDL offers no renderer at all
+        (DrawsBlack, ("draws wrong pixels", "(0, 0, 0)")),  # one that fails its self-test
+    ],
+    ids=["no renderer", "wrong pixels"],
+)
+def test_auto_falls_back_to_software_with_one_warning(
+    window: pygame.Window,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    renderer: type,
+    said: tuple[str, ...],
 ) -> None:
-    monkeypatch.setattr(video, "Renderer", NoDriver)
+    monkeypatch.setattr(video, "Renderer", renderer)
     with caplog.at_level(logging.WARNING, logger="player"):
         screen = open_screen(window, "auto", 0, software_gpu=True)
     assert isinstance(screen, SoftwareScreen)
     screen.show(FADE_FRAME, SURFACES, None)
     assert_shows(screen, expected(FADE_FRAME, SURFACES))
     [warning] = warnings(caplog)
-    assert "Couldn't find matching render driver" in warning
+    assert all(words in warning for words in said), warning
+
+
+def test_gpu_asked_for_where_sdl_has_no_renderer_is_an_error(window: pygame.Window, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(video, "Renderer", NoDriver)
     with pytest.raises(GpuUnavailable, match="no SDL renderer"):
         open_screen(window, "gpu", 0, software_gpu=True)
-
-
-def test_a_renderer_that_draws_wrong_pixels_is_not_used(
-    window: pygame.Window, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    monkeypatch.setattr(video, "Renderer", DrawsBlack)
-    with caplog.at_level(logging.WARNING, logger="player"):
-        screen = open_screen(window, "auto", 0, software_gpu=True)
-    assert isinstance(screen, SoftwareScreen)
-    [warning] = warnings(caplog)
-    assert "draws wrong pixels" in warning and "(0, 0, 0)" in warning
 
 
 def test_a_rotated_screen_needs_render_targets_so_it_starts_in_software(

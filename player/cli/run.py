@@ -147,11 +147,12 @@ def _reporter(
     from player.ops.proof import ProofLog
     from player.render.reporting import Reporter
 
+    state = StateDir.at(config.state)
     return Reporter(
         notifier=notifier,
         status_path=status_path,
-        screenshot_path=StateDir.at(config.state).screenshot,
-        proof=ProofLog(StateDir.at(config.state).proof, keep_days=config.reporting.keep_days),
+        screenshot_path=state.screenshot,
+        proof=ProofLog(state.proof, keep_days=config.reporting.keep_days),
         screen_id=config.screen_id or env.hostname(),
         media=config.media,
         display_power=display_power.method,
