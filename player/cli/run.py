@@ -11,11 +11,11 @@ import argparse
 import contextlib
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from player.cli.options import instant, size_option, zone_of
 from player.cli.render import DEFAULT_SIZE, add_render_command, painter_for, write_sheet
@@ -61,10 +61,14 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
     notifier = Notifier(env.environ)
     player = _player(args, config, env, _Run(start, size, notifier, library))
     _make_sync_folder(config)
-    watcher = _watcher(args, config, library, player)
     log.info("playing %d playlist(s) from %s", len(library.playlists), config.playlists)
-    uplinks = _uplinks(config, env, _status_path(args, config, env), config.screen_id or env.hostname())
-    _play(player, args.duration, notifier, watcher, uplinks)
+
+    def background() -> list[Background]:
+        watcher = _watcher(args, config, library, player)
+        watcher.check_after(0)  # whatever changed in the folders since the rescan above
+        return [watcher, *_uplinks(config, env, _status_path(args, config, env), config.screen_id or env.hostname())]
+
+    _play(player, args.duration, notifier, background)
     return 0
 
 
@@ -193,27 +197,37 @@ def _watcher(args: argparse.Namespace, config: Config, library: ContentLibrary, 
     return watcher
 
 
+class Background(Protocol):
+    """A thread beside the loop (the folder watcher, the uplinks): started, then stopped at the end."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 def _play(
-    player: Player,
-    duration: float | None,
-    notifier: Notifier,
-    watcher: FolderWatcher,
-    uplinks: list[Heartbeat | ProofUploader],
+    player: Player, duration: float | None, notifier: Notifier, background: Callable[[], list[Background]]
 ) -> None:
-    """Run the loop with its threads and signal handlers; stop them all however it ends."""
+    """Run the loop with its threads and signal handlers; stop them all however it ends.
+
+    The first frame goes up before the threads are built and started: after a crash the
+    screen is dark until it does (the box's kill -9 check allows 5 s, and importing and
+    starting watchdog took 0.1 s of them on the emulated box).
+    """
     from player.render.display import close_display
 
+    threads: list[Background] = []
     with _signals(player):
-        watcher.start()
-        for uplink in uplinks:
-            uplink.start()
         try:
+            player.step()
+            threads = background()
+            for thread in threads:
+                thread.start()
             player.run(duration)
         finally:
             notifier.stopping()
-            watcher.stop()
-            for uplink in uplinks:
-                uplink.stop()
+            for thread in threads:
+                thread.stop()
             close_display()
 
 

@@ -45,6 +45,19 @@ class SoftwareGL(GpuUnavailable):
         self.renderer = renderer
 
 
+def present_black(renderer: video.Renderer) -> None:
+    """Clear to black and present, before the first frame.
+
+    On a bare console (KMSDRM) the first present after SDL sets the display mode never
+    reaches the glass: on the emulated box a first slide stayed off the screen until the
+    next present, 0.3 s later on llvmpipe. A black present costs only a clear, so it goes
+    first and the first slide's present is the one that shows.
+    """
+    renderer.draw_color = (0, 0, 0, 255)
+    renderer.clear()
+    renderer.present()
+
+
 class StreamingPresenter:
     """Shows frames composed in main memory through a renderer: one streaming texture, updated and drawn."""
 
@@ -52,6 +65,10 @@ class StreamingPresenter:
         self.renderer = renderer
         self.texture = video.Texture(renderer, size, streaming=True)
         self.size = size
+
+    def present_black(self) -> None:
+        """Present a black frame: see :func:`present_black`."""
+        present_black(self.renderer)
 
     def present(self, frame: pygame.Surface) -> None:
         self.texture.update(frame)
@@ -134,7 +151,8 @@ class GpuCompositor:
     def _self_test(self) -> str | None:
         """Draw a known frame, read it back, compare with the software compositor; None if they agree.
 
-        Not presented: the probe never reaches the screen, the first real frame clears it.
+        Not presented: the probe never reaches the screen. What is presented after it is
+        black (:func:`present_black`).
         """
         width, height = self.logical
         red, blue, white, green = _PROBE_COLOURS
@@ -165,10 +183,9 @@ class GpuCompositor:
             self.draw(frame)
             # Pixel by pixel: reading back a whole 4K screen takes longer than the rest of the test.
             got = [self.renderer.to_surface(area=(x, y, 1, 1)).get_at((0, 0)) for x, y in points]
-            self.renderer.draw_color = (0, 0, 0, 255)
-            self.renderer.clear()
         finally:
             self.keep_only(())
+        present_black(self.renderer)
         for (x, y), colour in zip(points, got, strict=True):
             a, b = colour[:3], expected.get_at((x, y))[:3]
             if max(abs(p - q) for p, q in zip(a, b, strict=True)) > _PROBE_TOLERANCE:

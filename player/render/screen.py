@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pygame
 
@@ -20,6 +20,9 @@ from player.core.errors import GpuUnavailable
 from player.render.frame import Frame
 from player.render.gpu import RENDER_ERRORS, GpuCompositor, SoftwareGL, StreamingPresenter
 from player.render.software import draw_frame, rotate_into
+
+if TYPE_CHECKING:
+    from pygame._sdl2 import video
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,8 @@ class Screen(Protocol):
 # second present, and a software window's until a third, so a player that started on a static
 # slide showed black for its whole duration. Every frame is presented this many times more
 # before the loop sleeps on it (Player._finish, Player._wait): a few presents per slide change.
+# (Screens with a renderer also present black once when they open, gpu.present_black, so
+# that the first slide shows at its own present: what a restart after a crash waits for.)
 SETTLE_PRESENTS = 3
 
 
@@ -368,7 +373,7 @@ def open_screen(
             log.info("%s: composing in main memory is cheaper (display.renderer: gpu forces the GPU path)", error)
             why = f" ({error})"
             if present_through_renderer and error.renderer is not None:
-                presenter = StreamingPresenter(error.renderer, window.size)
+                presenter = _presenter(error.renderer, window.size)
             error.renderer = None
         except GpuUnavailable as error:  # every SDL error of creation and self-test becomes one
             if renderer == "gpu":
@@ -383,6 +388,17 @@ def open_screen(
     screen_sw.name += why
     log.info("renderer: software (%dx%d, rotate %d)", *window.size, rotate)
     return screen_sw
+
+
+def _presenter(renderer: video.Renderer, size: tuple[int, int]) -> StreamingPresenter | None:
+    """A presenter on ``renderer``, its black frame presented; None (the window's own flip) if SDL fails."""
+    try:
+        presenter = StreamingPresenter(renderer, size)
+        presenter.present_black()
+    except RENDER_ERRORS as error:
+        log.warning("cannot present through the renderer (%s); flipping the window instead", _reason(error))
+        return None
+    return presenter
 
 
 def _desktop_size() -> tuple[int, int]:
