@@ -2,6 +2,6 @@
 
 import sys
 
-from player.cli.main import main
+from player.cli.launch import main
 
 sys.exit(main())
