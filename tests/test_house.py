@@ -78,3 +78,18 @@ def test_importing_the_player_starts_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_what_the_first_frame_does_not_need_is_not_loaded_before_it() -> None:
+    """The run command and its render loop load no Pillow, no XML parser and no watchdog.
+
+    They come in with the first picture, the first SVG and the folder watcher, which starts
+    after the first frame: a player restarted after a crash is dark until that frame.
+    """
+    code = (
+        "import sys\n"
+        "import player.cli.launch, player.cli.main, player.cli.run, player.render.loop, player.render.display\n"
+        "print(sorted(m for m in ('PIL', 'xml.etree.ElementTree', 'watchdog') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -14,13 +14,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Required, TypedDict
-
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING, Required, TypedDict
 
 from player.core.errors import MediaError
 from player.media.files import refuse_empty, unreadable
 from player.media.fit import BLACK, CENTRE, Focus, Rgba, Size, check_fit, fit_scale, layout
+
+# Pillow is imported by the functions that open images, when the first one is: a player
+# whose first slide is text or a colour reaches the screen without it (importing PIL.Image
+# and its EXIF tables took 0.2 s of a restart on the emulated box).
+if TYPE_CHECKING:
+    from PIL import Image, ImageFile
 
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")  # only these decoders ever see a file
 DEFAULT_MAX_PIXELS = 50_000_000
@@ -30,7 +34,7 @@ DEFAULT_MAX_PIXELS = 50_000_000
 # a 3x shrink, where it cuts LANCZOS from 105 to 44 ms (to 640x480); JPEG draft already
 # covers that case for photos. LANCZOS keeps text inside posters crisp, and decoding runs
 # ahead of time on a worker thread, so quality wins over ~30% more resize time.
-_RESAMPLE = Image.Resampling.LANCZOS
+_RESAMPLE = "LANCZOS"
 _REDUCING_GAP = 3.0
 _TRANSPOSED = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 
@@ -69,6 +73,8 @@ def wrap_error(path: Path, exc: Exception, max_pixels: int) -> MediaError:
 
 
 def _undecodable(exc: Exception, max_pixels: int) -> str:
+    from PIL import Image, UnidentifiedImageError
+
     if isinstance(exc, UnidentifiedImageError):
         return f"not a {', '.join(FORMATS)} image; re-export it in one of those formats"
     if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
@@ -78,6 +84,8 @@ def _undecodable(exc: Exception, max_pixels: int) -> str:
 
 def _open(path: Path, max_pixels: int) -> ImageFile.ImageFile:
     """Open lazily (header only) and refuse empty or oversized images before any pixel is decoded."""
+    from PIL import Image
+
     try:
         refuse_empty(path)
         im = Image.open(path, formats=FORMATS)
@@ -120,6 +128,8 @@ def _load_upright(path: Path, im: ImageFile.ImageFile, frame: Size, fit: str, ma
     # Pillow's decoders raise a zoo of types on hostile or damaged input (OSError,
     # SyntaxError, EOFError, struct.error, ValueError, IndexError, DecompressionBomb*);
     # in every case the file is the cause, so every one becomes a MediaError.
+    from PIL import ImageOps
+
     try:
         if im.format in ("JPEG", "MPO"):
             # libjpeg scales by 1/2, 1/4 or 1/8 inside the IDCT: a 12 MP photo for a
@@ -164,11 +174,13 @@ def decode_image(
 
     Safe to call from any thread: uses no pygame and no shared state.
     """
+    from PIL import Image
+
     check_fit(size, fit, focus)
     with _open(path, max_pixels) as source:
         im = _load_upright(path, source, size, fit, max_pixels)
         lay = layout(im.size, size, fit, focus)
-        im = im.resize(lay.scaled, _RESAMPLE, box=lay.box, reducing_gap=_REDUCING_GAP)
+        im = im.resize(lay.scaled, Image.Resampling[_RESAMPLE], box=lay.box, reducing_gap=_REDUCING_GAP)
     if im.mode == "RGBA" or lay.scaled != size:
         canvas = Image.new("RGB", size, background[:3])
         canvas.paste(im, lay.offset, im if im.mode == "RGBA" else None)

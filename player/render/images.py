@@ -19,7 +19,6 @@ import pygame
 from player.core.errors import MediaError
 from player.media.fit import BLACK, CENTRE, Focus, Rgba, Size, check_fit, layout
 from player.media.images import DEFAULT_MAX_PIXELS, ImageOptions, Picture, decode_image
-from player.media.svg import read_svg, render_size
 
 
 def picture_to_surface(picture: Picture) -> pygame.Surface:
@@ -40,6 +39,8 @@ def load_svg(path: Path, size: Size, **options: Unpack[ImageOptions]) -> pygame.
     fit, focus = options["fit"], options.get("focus", CENTRE)
     background, max_pixels = options.get("background", BLACK), options.get("max_pixels", DEFAULT_MAX_PIXELS)
     check_fit(size, fit, focus)
+    from player.media.svg import read_svg, render_size  # XML parsing loads only for SVG slides
+
     document = read_svg(path, max_pixels)
     request = render_size(path, document, size, fit, max_pixels)
     try:
