@@ -34,7 +34,7 @@ GOAL_S = 1.5
 MILESTONES = (
     ("playlist loaded", "interpreter, CLI imports, config and playlists"),
     ("renderer:", "pygame, fonts, window and renderer"),
-    ("playing", "folder watcher and the rest of the set-up"),
+    ("playing", "the rest of the set-up (the folder watcher starts after the first frame)"),
     ("showing", "first slide prepared"),
 )
 
@@ -189,12 +189,12 @@ def notes(
         f"(cumulative, one run under `-X importtime`, which itself slows imports): {heaviest}. "
         "The display phase, step by step (timed once in-process on the same server): "
         + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in steps.items())
-        + f". The largest is {max(steps, key=steps.get)}. Two things would shorten start-up without touching "  # type: ignore[arg-type]
+        + f". The largest is {max(steps, key=steps.get)}. One thing would shorten start-up without touching "  # type: ignore[arg-type]
         "that: the first slide is decoded only after the window and renderer exist, on the same thread, though "
-        "`decode_image` is thread-safe, so it could be decoded while they are created; and `_uplinks()` "
-        "imports `requests` even when no heartbeat or proof URL is configured"
-        + (f" ({requests_s * 1000:.0f} ms above)" if requests_s else "")
-        + ", which a lazy import would skip."
+        "`decode_image` is thread-safe, so a picture could be decoded while they are created"
+        + (f"; `requests` was imported ({requests_s * 1000:.0f} ms above), which should not happen without "
+           "a heartbeat or proof URL" if requests_s else "")
+        + "."
     )
 
 
