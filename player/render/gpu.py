@@ -66,10 +66,6 @@ class StreamingPresenter:
         self.texture = video.Texture(renderer, size, streaming=True)
         self.size = size
 
-    def present_black(self) -> None:
-        """Present a black frame: see :func:`present_black`."""
-        present_black(self.renderer)
-
     def present(self, frame: pygame.Surface) -> None:
         self.texture.update(frame)
         self.texture.draw(dstrect=(0, 0, *self.size))

@@ -29,8 +29,11 @@ PREFERRED_DRIVER = "kms_swrast_dri.so"
 
 
 def start_preloading(environ: Mapping[str, str]) -> threading.Thread:
-    """Start loading :func:`libraries_for` on a daemon thread; returns the thread (tests join it)."""
-    thread = threading.Thread(target=load, args=(libraries_for(environ),), name="preload", daemon=True)
+    """Start loading :func:`libraries_for` on a daemon thread; returns the thread (tests join it).
+
+    The list is made on the thread too: finding the packages' files is itself start-up work.
+    """
+    thread = threading.Thread(target=lambda: load(libraries_for(environ)), name="preload", daemon=True)
     thread.start()
     return thread
 

@@ -18,7 +18,7 @@ import pygame
 
 from player.core.errors import GpuUnavailable
 from player.render.frame import Frame
-from player.render.gpu import RENDER_ERRORS, GpuCompositor, SoftwareGL, StreamingPresenter
+from player.render.gpu import RENDER_ERRORS, GpuCompositor, SoftwareGL, StreamingPresenter, present_black
 from player.render.software import draw_frame, rotate_into
 
 if TYPE_CHECKING:
@@ -394,7 +394,7 @@ def _presenter(renderer: video.Renderer, size: tuple[int, int]) -> StreamingPres
     """A presenter on ``renderer``, its black frame presented; None (the window's own flip) if SDL fails."""
     try:
         presenter = StreamingPresenter(renderer, size)
-        presenter.present_black()
+        present_black(renderer)
     except RENDER_ERRORS as error:
         log.warning("cannot present through the renderer (%s); flipping the window instead", _reason(error))
         return None
