@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import socket
@@ -104,3 +105,62 @@ def test_a_player_started_outside_its_on_hours_is_ready(listener, tmp_path: Path
     # PATH without xset or vcgencmd: the panel cannot be switched, it shows black.
     messages = notifications(*listener, tmp_path, config, "--duration", "2", "--at", "2018-02-10T03:00", PATH=str(tmp_path))
     assert b"READY=1" in [m for _, m in messages]
+
+
+def test_a_stored_descriptor_reaches_the_manager_as_the_same_open_file(listener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """FDSTORE=1 travels with the descriptor (SCM_RIGHTS): the manager holds the same open file."""
+    sock, path = listener
+    kept = tmp_path / "kept"
+    kept.write_bytes(b"")
+    fd = os.open(kept, os.O_RDONLY)
+    notifier = Notifier({"NOTIFY_SOCKET": path})
+    try:
+        notifier.store("screen", fd)
+        message, fds, _, _ = socket.recv_fds(sock, 256, 4)
+        assert message == b"FDSTORE=1\nFDNAME=screen" and len(fds) == 1
+        assert os.fstat(fds[0]).st_ino == os.fstat(fd).st_ino and fds[0] != fd
+        os.close(fds[0])
+        notifier.forget("screen")
+        assert sock.recv(256) == b"FDSTOREREMOVE=1\nFDNAME=screen"
+    finally:
+        notifier.close()
+        os.close(fd)
+
+
+def test_descriptors_handed_back_are_found_by_name_for_this_process_only() -> None:
+    from player.ops.notify import handed_back
+
+    environ = {"LISTEN_PID": "42", "LISTEN_FDS": "2", "LISTEN_FDNAMES": "screen:"}
+    assert handed_back(environ, 42) == {"screen": 3, "unnamed1": 4}
+    assert handed_back(environ, 43) == {}  # left over from a parent: not ours
+    assert handed_back({"LISTEN_PID": "42", "LISTEN_FDS": "x"}, 42) == {}
+    assert handed_back({}, 42) == {}
+
+
+def test_a_kept_screen_that_cannot_be_used_is_let_go_and_the_player_opens_the_display(listener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A handed-back "screen" that is no DRM device: one warning, FDSTOREREMOVE, then SDL as on any start."""
+    sock, path = listener
+    for folder in ("playlists", "media", "state", "config"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "config" / "player.yaml").write_text("timezone: UTC\n")
+    (tmp_path / "playlists" / "house.yaml").write_text("name: house\nslides:\n  - {text: Hello, duration: 60, id: hello}\n")
+    read_end, write_end = os.pipe()
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "NOTIFY_SOCKET": path, "LISTEN_FDS": "1", "LISTEN_FDNAMES": "screen"}
+    # As systemd passes it: descriptor 3, and LISTEN_PID the player's own pid (the shell execs into it).
+    command = (f'exec 3<&{read_end}; LISTEN_PID=$$ exec "{sys.executable}" -m player run --windowed '
+               "--size 320x180 --duration 1.5")
+    try:
+        result = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, pass_fds=(read_end,),
+                                capture_output=True, text=True, timeout=60)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "cannot use the screen the last player kept" in line]
+    assert len(warnings) == 1, result.stderr
+    messages = []
+    with contextlib.suppress(TimeoutError):
+        sock.settimeout(1)
+        while True:
+            messages.append(sock.recv(256))
+    assert messages[0] == b"FDSTOREREMOVE=1\nFDNAME=screen" and b"READY=1" in messages, messages

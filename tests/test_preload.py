@@ -29,7 +29,8 @@ def test_on_a_console_mesas_driver_comes_first_then_pygame_and_pillow(tmp_path: 
 
 def test_a_desktop_or_a_headless_run_loads_no_mesa_driver(tmp_path: Path) -> None:
     dri = _dri(tmp_path, PREFERRED_DRIVER)
-    for environ in ({"DISPLAY": ":0"}, {"WAYLAND_DISPLAY": "wayland-0"}, {"SDL_VIDEODRIVER": "dummy"}):
+    kept = {"LISTEN_FDS": "1", "LISTEN_FDNAMES": "screen"}  # frames go to a kept screen, without OpenGL
+    for environ in ({"DISPLAY": ":0"}, {"WAYLAND_DISPLAY": "wayland-0"}, {"SDL_VIDEODRIVER": "dummy"}, kept):
         paths = libraries_for(environ, dri)
         assert dri / PREFERRED_DRIVER not in paths, environ
         assert paths, "pygame's modules are still worth loading early"

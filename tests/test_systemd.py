@@ -155,7 +155,8 @@ def test_player_service_shape() -> None:
         "NotifyAccess": "main",
         "WatchdogSec": "30",  # player/notify.py pings at half of WATCHDOG_USEC
         "Restart": "always",
-        "RestartSec": "0",  # every 100 ms counts: the screen is dark until the restart's first frame
+        "RestartSec": "0",  # every 100 ms counts: the restart's first frame is what a dropped frame waits for
+        "FileDescriptorStoreMax": "1",  # the kept screen (player/render/kms.py): no dark screen after a crash
         "User": "signage",
         "Group": "signage",
         "KillSignal": "SIGTERM",

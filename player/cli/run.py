@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from player.ops.clocktrust import ClockGuard
     from player.ops.notify import Notifier
     from player.ops.power import DisplayPower, PowerSchedule
+    from player.render.kms import KmsPresenter
     from player.render.loop import Player
     from player.render.powergate import PowerGate
     from player.render.reporting import Reporter
@@ -52,18 +53,21 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
         config.playlists, config.media, config.timezone or "UTC", settle=config.watch.settle, state=config.state
     )
     library.rescan()
-    try:
-        open_display(env.environ, headless=False)
-    except NoDisplay as error:
-        return _sheet_instead(args, config, env, start, error)
     from player.ops.notify import Notifier
 
     notifier = Notifier(env.environ)
-    player = _player(args, config, env, _Run(start, size, notifier, library))
+    kept = _kept_screen(notifier)
+    try:
+        open_display(env.environ, headless=False, kept_screen=kept is not None)
+    except NoDisplay as error:
+        return _sheet_instead(args, config, env, start, error)
+    player = _player(args, config, env, _Run(start, size, notifier, library, kept))
     _make_sync_folder(config)
     log.info("playing %d playlist(s) from %s", len(library.playlists), config.playlists)
 
     def background() -> list[Background]:
+        """What starts once the first frame is up."""
+        _keep_screen(player, notifier)
         watcher = _watcher(args, config, library, player)
         watcher.check_after(0)  # whatever changed in the folders since the rescan above
         return [watcher, *_uplinks(config, env, _status_path(args, config, env), config.screen_id or env.hostname())]
@@ -107,6 +111,35 @@ class _Run:
     size: tuple[int, int] | None
     notifier: Notifier
     library: ContentLibrary
+    kept: KmsPresenter | None  # the screen a player before this one kept (render/kms.py)
+
+
+def _kept_screen(notifier: Notifier) -> KmsPresenter | None:
+    """The screen systemd kept for this service through a restart, taken over; None on a fresh start.
+
+    When it cannot be used, systemd is told to let it go, so that SDL can open the display.
+    """
+    from player.render.display import KEPT_SCREEN, take_over_screen
+
+    fd = notifier.handed_back.get(KEPT_SCREEN)
+    if fd is None:
+        return None
+    kept = take_over_screen(fd)
+    if kept is None:
+        notifier.forget(KEPT_SCREEN)
+    return kept
+
+
+def _keep_screen(player: Player, notifier: Notifier) -> None:
+    """Hand the screen's device to systemd, so that a crash leaves the last frame up (render/kms.py)."""
+    from player.render.display import KEPT_SCREEN, screen_to_keep
+
+    if not notifier.enabled:
+        return
+    fd = screen_to_keep(player.screen)
+    if fd is not None:
+        notifier.store(KEPT_SCREEN, fd)
+        log.info("the screen is kept by systemd: after a crash its last frame stays up until the player is back")
 
 
 def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Run) -> Player:
@@ -118,13 +151,15 @@ def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Ru
 
     fullscreen = not args.windowed and (args.fullscreen or config.display.fullscreen)
     renderer = args.renderer or config.display.renderer
-    screen, fonts = open_player_screen(run.size, fullscreen, renderer, config.display.rotate, config.fonts)
+    screen, fonts = open_player_screen(
+        run.size, fullscreen, renderer, config.display.rotate, config.fonts, kept=run.kept
+    )
     painter = painter_for(config, env, screen.logical, fonts, settle=config.watch.settle)
     status_path = _status_path(args, config, env)
     display_power = _display_power(config, env)
     real_clock = run.start is None and args.speed == 1
     # Preview keys only in a window: a keyboard left plugged into a billboard must not stop it.
-    options = PlayOptions(refresh_rate(), not fullscreen, fullscreen, config.video_decoder)
+    options = PlayOptions(refresh_rate(run.kept), not fullscreen, fullscreen, config.video_decoder)
     return Player(
         Timetable(run.library.playlists),
         ScaledClock(run.start, args.speed, monotonic=env.monotonic, wall=env.now),

@@ -104,6 +104,10 @@ class GpuUnavailable(DisplayError):
     """No accelerated SDL renderer could be created for the window, or it failed its self-test."""
 
 
+class KeptScreenUnusable(DisplayError):
+    """The screen kept in systemd's store cannot show frames (not the display's master, no screen, a failed ioctl)."""
+
+
 class UsageError(PlayerError, ValueError):
     """The command line was used wrongly (bad option value, bad time)."""
 
@@ -127,4 +131,3 @@ class StorageError(SyncError):
 
     The partial download is removed and the content in place is left as it was.
     """
-

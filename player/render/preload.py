@@ -26,6 +26,7 @@ from pathlib import Path
 # a hard link to one file, which links LLVM: loading any name loads them all.
 DRI_FOLDER = Path("/usr/lib") / (sysconfig.get_config_var("MULTIARCH") or "") / "dri"
 PREFERRED_DRIVER = "kms_swrast_dri.so"
+KEPT_SCREEN = "screen"  # render/display.py's name for it (not imported: this runs before any import)
 
 
 def start_preloading(environ: Mapping[str, str]) -> threading.Thread:
@@ -42,11 +43,13 @@ def libraries_for(environ: Mapping[str, str], dri_folder: Path = DRI_FOLDER) -> 
     """The libraries ``signage run`` will load, the slowest first.
 
     Mesa's driver only on a bare console (no X11 or Wayland session, a real video driver):
-    there SDL's KMSDRM driver always uses it, while a desktop may use another GL.
+    there SDL's KMSDRM driver always uses it, while a desktop may use another GL. Not when
+    systemd hands back a kept screen: frames then go to it without OpenGL (render/kms.py).
     """
     paths: list[Path] = []
     on_console = not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
-    if on_console and environ.get("SDL_VIDEODRIVER") not in ("dummy", "offscreen"):
+    kept_screen = KEPT_SCREEN in environ.get("LISTEN_FDNAMES", "").split(":")
+    if on_console and not kept_screen and environ.get("SDL_VIDEODRIVER") not in ("dummy", "offscreen"):
         paths += mesa_driver(dri_folder)
     paths += extension_modules("pygame")
     paths += extension_modules("PIL", "_imaging.*")  # its other modules load only for some formats

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import pygame
 
-from player.core.errors import GpuUnavailable
+from player.core.errors import GpuUnavailable, KeptScreenUnusable
 from player.render.frame import Frame
 from player.render.gpu import RENDER_ERRORS, GpuCompositor, SoftwareGL, StreamingPresenter, present_black
 from player.render.software import draw_frame, rotate_into
@@ -24,7 +24,12 @@ from player.render.software import draw_frame, rotate_into
 if TYPE_CHECKING:
     from pygame._sdl2 import video
 
+    from player.render.kms import KmsPresenter
+
 log = logging.getLogger(__name__)
+
+# What a software screen survives: SDL's errors, and a kept screen's failed ioctls.
+_SOFTWARE_ERRORS: tuple[type[Exception], ...] = (*RENDER_ERRORS, KeptScreenUnusable)
 
 # A frame with what it needs to be drawn again: (frame, its layers' surfaces, overlay).
 _Shown = tuple[Frame, dict[Hashable, pygame.Surface], pygame.Surface | None]
@@ -86,6 +91,12 @@ def _needed(frame: Frame, surfaces: Mapping[Hashable, pygame.Surface]) -> dict[H
     return {layer.key: surfaces[layer.key] for layer in frame.layers}
 
 
+class Presenter(Protocol):
+    """Puts a frame composed in main memory on the glass (through SDL's renderer, or KMS directly)."""
+
+    def present(self, frame: pygame.Surface) -> None: ...
+
+
 class SoftwareScreen:
     """Composes on Surfaces in main memory and flips the window (or presents through ``presenter``).
 
@@ -97,7 +108,7 @@ class SoftwareScreen:
     through that one instead of a second GL context (1.7 s of start-up on the emulated box).
     """
 
-    def __init__(self, window: pygame.Window, rotate: int, presenter: StreamingPresenter | None = None) -> None:
+    def __init__(self, window: pygame.Window, rotate: int, presenter: Presenter | None = None) -> None:
         self.window = window
         self.presenter = presenter
         self._frame = pygame.Surface(window.size) if presenter else None
@@ -113,7 +124,7 @@ class SoftwareScreen:
         shown = (frame, _needed(frame, surfaces), overlay)
         try:
             self._draw(*shown)
-        except RENDER_ERRORS as error:
+        except _SOFTWARE_ERRORS as error:
             self._said(error)
             self._put_back_last_good()
             return
@@ -126,7 +137,7 @@ class SoftwareScreen:
         self._owed -= 1
         try:
             self._flip()  # the window's surface still holds the last frame
-        except RENDER_ERRORS as error:
+        except _SOFTWARE_ERRORS as error:
             self._said(error)
         return self._owed > 0
 
@@ -156,7 +167,7 @@ class SoftwareScreen:
             return
         try:
             self._draw(*self._last_good)
-        except RENDER_ERRORS as error:
+        except _SOFTWARE_ERRORS as error:
             self._said(error)  # the window itself is failing: the screen keeps its last flip
 
     def _said(self, error: Exception) -> None:
@@ -388,6 +399,19 @@ def open_screen(
     screen_sw.name += why
     log.info("renderer: software (%dx%d, rotate %d)", *window.size, rotate)
     return screen_sw
+
+
+def kept_screen(presenter: KmsPresenter, rotate: int) -> SoftwareScreen:
+    """A software screen that presents through the screen a player before this one kept (render/kms.py).
+
+    Its window is SDL's invisible one (the dummy driver), of the glass's size: it gives pygame
+    its event queue and the frame its size; nothing is drawn on it.
+    """
+    window = pygame.Window("signage", presenter.size)
+    screen = SoftwareScreen(window, rotate, presenter)
+    screen.name = "software (KMS: the screen kept through a restart)"
+    log.info("renderer: %s (%dx%d, rotate %d)", screen.name, *window.size, rotate)
+    return screen
 
 
 def _presenter(renderer: video.Renderer, size: tuple[int, int]) -> StreamingPresenter | None:
