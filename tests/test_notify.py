@@ -137,30 +137,76 @@ def test_descriptors_handed_back_are_found_by_name_for_this_process_only() -> No
     assert handed_back({}, 42) == {}
 
 
-def test_a_kept_screen_that_cannot_be_used_is_let_go_and_the_player_opens_the_display(listener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """A handed-back "screen" that is no DRM device: one warning, FDSTOREREMOVE, then SDL as on any start."""
-    sock, path = listener
-    for folder in ("playlists", "media", "state", "config"):
-        (tmp_path / folder).mkdir()
-    (tmp_path / "config" / "player.yaml").write_text("timezone: UTC\n")
-    (tmp_path / "playlists" / "house.yaml").write_text("name: house\nslides:\n  - {text: Hello, duration: 60, id: hello}\n")
+def run_with_a_kept_screen(sock: socket.socket, path: str, root: Path, vouched_ago: float | None) -> tuple[str, list[bytes]]:
+    """The real player started as systemd restarts it with a kept "screen" (here a pipe, no DRM device).
+
+    ``vouched_ago``: how many seconds before the start the last player vouched for it (None: never).
+    Returns its stderr and the messages it sent systemd.
+    """
+    for folder in ("playlists", "media", "state", "config", "run"):
+        (root / folder).mkdir()
+    (root / "config" / "player.yaml").write_text("timezone: UTC\n")
+    (root / "playlists" / "house.yaml").write_text("name: house\nslides:\n  - {text: Hello, duration: 60, id: hello}\n")
+    if vouched_ago is not None:
+        (root / "run" / "screen-vouched").write_text(f"{time.clock_gettime(time.CLOCK_BOOTTIME) - vouched_ago:.3f}")
     read_end, write_end = os.pipe()
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "NOTIFY_SOCKET": path, "LISTEN_FDS": "1", "LISTEN_FDNAMES": "screen"}
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "NOTIFY_SOCKET": path, "LISTEN_FDS": "1",
+           "LISTEN_FDNAMES": "screen", "RUNTIME_DIRECTORY": str(root / "run")}
     # As systemd passes it: descriptor 3, and LISTEN_PID the player's own pid (the shell execs into it).
     command = (f'exec 3<&{read_end}; LISTEN_PID=$$ exec "{sys.executable}" -m player run --windowed '
                "--size 320x180 --duration 1.5")
     try:
-        result = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, pass_fds=(read_end,),
+        result = subprocess.run(["bash", "-c", command], cwd=root, env=env, pass_fds=(read_end,),
                                 capture_output=True, text=True, timeout=60)
     finally:
         os.close(read_end)
         os.close(write_end)
     assert result.returncode == 0, result.stderr
-    warnings = [line for line in result.stderr.splitlines() if "cannot use the screen the last player kept" in line]
-    assert len(warnings) == 1, result.stderr
     messages = []
     with contextlib.suppress(TimeoutError):
         sock.settimeout(1)
         while True:
             messages.append(sock.recv(256))
+    return result.stderr, messages
+
+
+def test_a_kept_screen_that_cannot_be_used_is_let_go_and_the_player_opens_the_display(listener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A vouched-for "screen" that is no DRM device: one warning, FDSTOREREMOVE, then SDL as on any start."""
+    stderr, messages = run_with_a_kept_screen(*listener, tmp_path, vouched_ago=5)
+    warnings = [line for line in stderr.splitlines() if "cannot use the screen the last player kept" in line]
+    assert len(warnings) == 1, stderr
     assert messages[0] == b"FDSTOREREMOVE=1\nFDNAME=screen" and b"READY=1" in messages, messages
+
+
+def test_a_kept_screen_nobody_vouched_for_lately_is_let_go_before_anything_else(listener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Over KEPT_SCREEN_TRUST_S since the last vouch (a player failing at every start): let go at once."""
+    from player.ops.notify import KEPT_SCREEN_TRUST_S
+
+    stderr, messages = run_with_a_kept_screen(*listener, tmp_path, vouched_ago=KEPT_SCREEN_TRUST_S + 5)
+    assert "the last player kept" not in stderr  # never offered to the display code
+    assert messages[0] == b"FDSTOREREMOVE=1\nFDNAME=screen" and b"READY=1" in messages, messages
+
+
+def test_release_only_what_is_not_vouched_for(listener, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from player.ops.notify import Notifier, release_unvouched_screen
+
+    sock, path = listener
+    read_end, write_end = os.pipe()
+    os.close(write_end)
+    base = {"NOTIFY_SOCKET": path, "LISTEN_PID": str(os.getpid()), "LISTEN_FDS": "1", "LISTEN_FDNAMES": "screen",
+            "RUNTIME_DIRECTORY": str(tmp_path)}
+    # The descriptor number systemd would use is 3; here the pipe's, through handed_back's arithmetic.
+    environ = {**base, "LISTEN_FDS": str(read_end - 2), "LISTEN_FDNAMES": ":" * (read_end - 3) + "screen"}
+    notifier = Notifier(environ)
+    notifier.vouch()  # a live player's note, in CLOCK_BOOTTIME seconds
+    notifier.close()
+    now = time.clock_gettime(time.CLOCK_BOOTTIME)
+    assert not release_unvouched_screen(dict(environ), now)
+    os.fstat(read_end)  # still open
+    later = dict(environ)
+    assert release_unvouched_screen(later, now + 61)
+    assert "LISTEN_FDS" not in later and "LISTEN_PID" not in later
+    with pytest.raises(OSError):
+        os.fstat(read_end)
+    assert sock.recv(256) == b"FDSTOREREMOVE=1\nFDNAME=screen"
+    assert not release_unvouched_screen({"NOTIFY_SOCKET": path}, now)  # nothing kept: nothing to do

@@ -157,6 +157,7 @@ def test_player_service_shape() -> None:
         "Restart": "always",
         "RestartSec": "0",  # every 100 ms counts: the restart's first frame is what a dropped frame waits for
         "FileDescriptorStoreMax": "1",  # the kept screen (player/render/kms.py): no dark screen after a crash
+        "RuntimeDirectoryPreserve": "restart",  # where the player vouches for the kept screen's frame
         "User": "signage",
         "Group": "signage",
         "KillSignal": "SIGTERM",

@@ -67,7 +67,7 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
 
     def background() -> list[Background]:
         """What starts once the first frame is up."""
-        _keep_screen(player, notifier)
+        _keep_screen(player, notifier, kept)
         watcher = _watcher(args, config, library, player)
         watcher.check_after(0)  # whatever changed in the folders since the rescan above
         return [watcher, *_uplinks(config, env, _status_path(args, config, env), config.screen_id or env.hostname())]
@@ -119,7 +119,8 @@ def _kept_screen(notifier: Notifier) -> KmsPresenter | None:
 
     When it cannot be used, systemd is told to let it go, so that SDL can open the display.
     """
-    from player.render.display import KEPT_SCREEN, take_over_screen
+    from player.ops.notify import KEPT_SCREEN
+    from player.render.display import take_over_screen
 
     fd = notifier.handed_back.get(KEPT_SCREEN)
     if fd is None:
@@ -130,16 +131,21 @@ def _kept_screen(notifier: Notifier) -> KmsPresenter | None:
     return kept
 
 
-def _keep_screen(player: Player, notifier: Notifier) -> None:
-    """Hand the screen's device to systemd, so that a crash leaves the last frame up (render/kms.py)."""
-    from player.render.display import KEPT_SCREEN, screen_to_keep
+def _keep_screen(player: Player, notifier: Notifier, kept: KmsPresenter | None) -> None:
+    """Hand the screen's device to systemd, so that a crash leaves the last frame up (render/kms.py),
+    and vouch for the frames on it from now on (player/ops/notify.py)."""
+    from player.ops.notify import KEPT_SCREEN
+    from player.render.display import screen_to_keep
 
     if not notifier.enabled:
         return
-    fd = screen_to_keep(player.screen)
-    if fd is not None:
+    if kept is None:
+        fd = screen_to_keep(player.screen)
+        if fd is None:
+            return
         notifier.store(KEPT_SCREEN, fd)
         log.info("the screen is kept by systemd: after a crash its last frame stays up until the player is back")
+    notifier.vouch()
 
 
 def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Run) -> Player:

@@ -22,9 +22,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The name the player's screen is kept under in systemd's file-descriptor store.
-KEPT_SCREEN = "screen"
-
 DEFAULT_REFRESH_HZ = 60
 REFRESH_RANGE_HZ = (30.0, 240.0)  # transitions are paced at the display's rate, within this
 

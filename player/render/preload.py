@@ -22,11 +22,12 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from player.ops.notify import KEPT_SCREEN
+
 # Where Debian (and Raspberry Pi OS) put Mesa's DRI drivers. Every gallium driver there is
 # a hard link to one file, which links LLVM: loading any name loads them all.
 DRI_FOLDER = Path("/usr/lib") / (sysconfig.get_config_var("MULTIARCH") or "") / "dri"
 PREFERRED_DRIVER = "kms_swrast_dri.so"
-KEPT_SCREEN = "screen"  # render/display.py's name for it (not imported: this runs before any import)
 
 
 def start_preloading(environ: Mapping[str, str]) -> threading.Thread:
