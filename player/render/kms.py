@@ -311,6 +311,7 @@ def master_fd(proc_fd: Path = Path("/proc/self/fd")) -> int | None:
         if not target.startswith("/dev/dri/card"):
             continue
         if is_master(fd):
+            os.set_inheritable(fd, False)  # the display's master never goes to a child process
             return fd
     return None
 
