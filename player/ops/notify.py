@@ -75,7 +75,8 @@ def release_unvouched_screen(environ: MutableMapping[str, str], now: float) -> b
         vouched_at = float(note.read_text()) if note is not None else None
     except (OSError, ValueError):
         vouched_at = None
-    if vouched_at is not None and 0 <= now - vouched_at <= KEPT_SCREEN_TRUST_S:
+    # (-1: the note is rounded to the millisecond; a note from further in the future is not trusted.)
+    if vouched_at is not None and -1.0 <= now - vouched_at <= KEPT_SCREEN_TRUST_S:
         return False
     with contextlib.suppress(OSError):
         os.close(fd)
