@@ -20,20 +20,17 @@ from player.render.frame import Frame
 from player.render.screen import kept_screen
 
 
+# The values of DRM_IOCTL_* in the kernel's uapi headers (as libdrm's xf86drm.h spells them).
+KERNEL_REQUEST_CODES = {
+    "_GETRESOURCES": 0xC04064A0, "_GETCRTC": 0xC06864A1, "_SETCRTC": 0xC06864A2, "_GETENCODER": 0xC01464A6,
+    "_GETCONNECTOR": 0xC05064A7, "_ATTACHMODE": 0xC04864A8, "_ADDFB": 0xC01C64AE, "_RMFB": 0xC00464AF,
+    "_PAGEFLIP": 0xC01864B0, "_CREATE_DUMB_IOCTL": 0xC02064B2, "_MAP_DUMB_IOCTL": 0xC01064B3,
+    "_GEM_CLOSE_IOCTL": 0x40086409,
+}
+
+
 def test_request_codes_are_the_kernels() -> None:
-    # The values of DRM_IOCTL_* in the kernel's uapi headers (as libdrm's xf86drm.h spells them).
-    assert kms._GETRESOURCES == 0xC04064A0
-    assert kms._GETCRTC == 0xC06864A1
-    assert kms._SETCRTC == 0xC06864A2
-    assert kms._GETENCODER == 0xC01464A6
-    assert kms._GETCONNECTOR == 0xC05064A7
-    assert kms._ATTACHMODE == 0xC04864A8
-    assert kms._ADDFB == 0xC01C64AE
-    assert kms._RMFB == 0xC00464AF
-    assert kms._PAGEFLIP == 0xC01864B0
-    assert kms._CREATE_DUMB_IOCTL == 0xC02064B2
-    assert kms._MAP_DUMB_IOCTL == 0xC01064B3
-    assert kms._GEM_CLOSE_IOCTL == 0x40086409
+    assert {name: getattr(kms, name) for name in KERNEL_REQUEST_CODES} == KERNEL_REQUEST_CODES
 
 
 def test_a_mode_round_trips_and_its_size_and_rate_are_read() -> None:
