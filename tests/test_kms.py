@@ -19,7 +19,6 @@ from player.render import kms
 from player.render.frame import Frame
 from player.render.screen import kept_screen
 
-
 # The values of DRM_IOCTL_* in the kernel's uapi headers (as libdrm's xf86drm.h spells them).
 KERNEL_REQUEST_CODES = {
     "_GETRESOURCES": 0xC04064A0, "_GETCRTC": 0xC06864A1, "_SETCRTC": 0xC06864A2, "_GETENCODER": 0xC01464A6,
