@@ -56,7 +56,7 @@ def test_a_descriptor_that_is_no_drm_device_is_refused(tmp_path: Path) -> None:
         try:
             kms.KmsPresenter(fd)
         except kms.KeptScreenUnusable as error:
-            assert "master" in str(error) or "ioctl" in str(error)
+            assert "not a DRM device" in str(error)
         else:
             raise AssertionError("a plain file was taken for a screen")
     finally:

@@ -23,6 +23,7 @@ import fcntl
 import mmap
 import os
 import select
+import stat
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,14 +66,14 @@ _PAGEFLIP = _iowr(0xB0, _PAGE_FLIP.size)
 _CREATE_DUMB_IOCTL = _iowr(0xB2, _CREATE_DUMB.size)
 _MAP_DUMB_IOCTL = _iowr(0xB3, _MAP_DUMB.size)
 _GEM_CLOSE_IOCTL = (1 << 30) | (_GEM_CLOSE.size << 16) | (ord("d") << 8) | 0x09  # DRM_IOW
-_ATTACHMODE = _iowr(0xA8, 4 + struct.calcsize("=" + _MODE))  # a no-op that only the master may call
+_ATTACHMODE = _iowr(0xA8, 4 + _MODE_SIZE)  # a no-op that only the master may call
 
 _CONNECTED = 1
 _MODE_TYPE_PREFERRED = 1 << 3
 _PAGE_FLIP_EVENT = 0x01
-_EVENT_FLIP_COMPLETE = 0x02
 _FLIP_WAIT_S = 0.1  # a flip completes at the next vertical blank: 17 ms at 60 Hz
 _STRAY_HANDLES = 64  # buffer handles a dead player may have left on the device (see _sweep)
+_DRM_MAJOR = 226  # the character devices /dev/dri/* (Documentation/admin-guide/devices.txt)
 
 
 def _ioctl(fd: int, request: int, packed: bytes) -> bytearray:
@@ -105,7 +106,7 @@ class Output:
 
 def find_output(fd: int) -> Output:
     """The first connected screen: the mode it shows now if any (a dead player's), else its preferred one."""
-    counts = _CARD_RES.unpack(_ioctl(fd, _GETRESOURCES, _CARD_RES.pack(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+    counts = _CARD_RES.unpack(_ioctl(fd, _GETRESOURCES, _CARD_RES.pack(*(0,) * 12)))
     crtcs, connectors, encoders = _ids(counts[5]), _ids(counts[6]), _ids(counts[7])
     request = _CARD_RES.pack(0, _address(crtcs), _address(connectors), _address(encoders), 0, *counts[5:8], 0, 0, 0, 0)
     _ioctl(fd, _GETRESOURCES, request)
@@ -191,6 +192,8 @@ class KmsPresenter:
     def __init__(self, fd: int) -> None:
         os.set_inheritable(fd, False)  # never into a child process (web snapshots run in their own)
         self.fd = fd
+        if not is_drm_device(fd):
+            raise KeptScreenUnusable("the descriptor kept as the screen is not a DRM device")
         if not is_master(fd):
             raise KeptScreenUnusable("this DRM device is not the display's master (another program drives the screen)")
         self.output = find_output(fd)
@@ -314,6 +317,15 @@ def master_fd(proc_fd: Path = Path("/proc/self/fd")) -> int | None:
             os.set_inheritable(fd, False)  # the display's master never goes to a child process
             return fd
     return None
+
+
+def is_drm_device(fd: int) -> bool:
+    """Whether ``fd`` is open on a DRM device (/dev/dri/*), by its device number."""
+    try:
+        status = os.fstat(fd)
+    except OSError:
+        return False
+    return stat.S_ISCHR(status.st_mode) and os.major(status.st_rdev) == _DRM_MAJOR
 
 
 def is_master(fd: int) -> bool:
