@@ -5,7 +5,6 @@ Every image is generated here, into tmp_path; nothing binary is committed.
 
 from __future__ import annotations
 
-import builtins
 import io
 import os
 import struct
@@ -369,16 +368,17 @@ def test_unreadable_file(tmp_path: Path) -> None:
 
 
 def test_permission_denied_is_wrapped_even_as_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Root bypasses file modes, so simulate the open() failure an ordinary user would see.
+    # Root bypasses file modes, so simulate the open() failure an ordinary user would see
+    # (media files are opened with os.open: O_NOFOLLOW | O_NONBLOCK, player/media/files.py).
     src = save(Image.new("RGB", (4, 4)), tmp_path / "secret.png")
-    real_open = builtins.open
+    real_open = os.open
 
     def deny(file: Any, *args: Any, **kwargs: Any) -> Any:
         if str(file) == str(src):
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "open", deny)
+    monkeypatch.setattr(os, "open", deny)
     with pytest.raises(MediaError, match=r"permission denied.*chmod"):
         decode_image(src, (4, 4), fit="cover")
 

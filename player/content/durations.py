@@ -14,6 +14,7 @@ from pathlib import Path
 
 from player.core.errors import MediaError
 from player.core.model import Playlist
+from player.media.files import check_in_folder
 from player.ops.hashing import sha256_file
 from player.ops.statedir import read_durations, write_durations
 
@@ -63,7 +64,7 @@ class DurationCache:
         for path in sorted(paths):
             file = self.media / path
             try:
-                info = file.stat()
+                info = check_in_folder(file, self.media)  # hashing a FIFO or /dev/zero would never end
                 stamp = (info.st_mtime_ns, info.st_size)
                 cached = self._hash_of.get(path)
                 if cached is None or cached[0] != stamp:  # one entry per file, its latest version

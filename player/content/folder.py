@@ -7,9 +7,10 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from player.core.errors import Location, Problem
+from player.core.errors import Location, MediaError, Problem
 from player.core.loader import LoadResult, is_playlist_file, load_playlists
 from player.core.model import Playlist
+from player.media.files import check_in_folder
 
 READ_LIMIT = 1024 * 1024 + 1  # one byte past the loader's limit, so it can say "too big"
 
@@ -48,20 +49,29 @@ def load_paths(paths: Iterable[Path], default_timezone: str) -> LoadResult:
 
 
 def missing_media(playlists: Iterable[Playlist], media: Path) -> list[Problem]:
-    """A problem for each slide whose media file is not in the media folder."""
+    """A problem for each slide whose media file is not a plain file in the media folder.
+
+    Missing, or what the player refuses to open (player/media/files.py): a symbolic link, a
+    FIFO or device, a file reached through a folder that links out of ``media``.
+    """
     problems = []
     for playlist in playlists:
         for index, slide in enumerate(playlist.slides):
             for path, field in ((slide.media, slide.kind), (slide.background_image, "background_image")):
-                if path and not (media / path).is_file():
-                    problems.append(
-                        Problem(
-                            slide.location,
-                            f"slides[{index}].{field}",
-                            f"media file {path!r} not found in {media}; add it there or fix the name",
-                        )
-                    )
+                why = _media_problem(media, path) if path else None
+                if why is not None:
+                    problems.append(Problem(slide.location, f"slides[{index}].{field}", why))
     return problems
+
+
+def _media_problem(media: Path, path: str) -> str | None:
+    if not os.path.lexists(media / path):
+        return f"media file {path!r} not found in {media}; add it there or fix the name"
+    try:
+        check_in_folder(media / path, media)
+    except MediaError as error:
+        return f"media file {path!r} refused: {str(error).split(': ', 1)[-1]}"
+    return None
 
 
 def system_timezone(environ: Mapping[str, str]) -> str:

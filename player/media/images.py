@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Required, TypedDict
 
 from player.core.errors import MediaError
-from player.media.files import refuse_empty, unreadable
+from player.media.files import open_regular, opened_path, refuse_empty, unreadable
 from player.media.fit import BLACK, CENTRE, Focus, Rgba, Size, check_fit, fit_scale, layout
 
 # Pillow is imported by the functions that open images, when the first one is: a player
@@ -87,8 +87,9 @@ def _open(path: Path, max_pixels: int) -> ImageFile.ImageFile:
     from PIL import Image
 
     try:
-        refuse_empty(path)
-        im = Image.open(path, formats=FORMATS)
+        with open_regular(path) as handle:
+            refuse_empty(path)
+            im = Image.open(opened_path(handle), formats=FORMATS)  # Pillow opens its own copy of the file
     except MediaError:
         raise
     except Exception as exc:  # see _load_upright for why this is broad

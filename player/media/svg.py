@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from player.core.errors import MediaError
-from player.media.files import EMPTY_HINT
+from player.media.files import EMPTY_HINT, open_regular
 from player.media.fit import Size, fit_scale
 from player.media.images import too_big, wrap_error
 
@@ -49,7 +49,7 @@ def read_svg(path: Path, max_pixels: int) -> SvgDocument:
         MediaError: the file is missing, unreadable, empty, too big, unsafe or not a drawable SVG.
     """
     try:
-        with path.open("rb") as f:
+        with open_regular(path) as f:
             data = f.read(_SVG_MAX_BYTES + 1)
     except OSError as exc:
         raise wrap_error(path, exc, max_pixels) from exc

@@ -22,7 +22,7 @@ from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING
 
 from player.core.errors import MediaError
-from player.media.files import refuse_empty, unreadable
+from player.media.files import open_regular, opened_path, refuse_empty, unreadable
 from player.media.fit import BLACK, CENTRE, Focus, PixelLayout, Rgba, Size, check_fit, pixel_layout
 
 if TYPE_CHECKING:
@@ -107,8 +107,9 @@ def _open(path: Path) -> tuple[InputContainer, VideoStream]:
     except ImportError as exc:
         raise MediaError(f"{path}: cannot play video without PyAV; {INSTALL_HINT}") from exc
     try:
-        refuse_empty(path)
-        container = av.open(str(path), metadata_errors="ignore")
+        with open_regular(path) as handle:
+            refuse_empty(path)
+            container = av.open(opened_path(handle), metadata_errors="ignore")  # FFmpeg opens its own copy
     except Exception as exc:  # FFmpeg raises OSError and ValueError subclasses, by cause
         raise _wrap(path, exc) from exc
     try:

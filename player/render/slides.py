@@ -20,6 +20,7 @@ import pygame
 from player.core.config import IdleConfig
 from player.core.errors import MediaError, MediaNotReady
 from player.core.model import Slide
+from player.media.files import check_in_folder
 from player.ops.environment import Environment
 from player.render.images import load_image_surface
 from player.render.text import FontChain, draw_tagline, draw_text_slide
@@ -179,10 +180,7 @@ class Painter:
         return surface
 
     def _stamp(self, path: str) -> tuple[str, int, int]:
-        try:
-            info = (self.media / path).stat()
-        except OSError as error:
-            raise MediaError(f"{self.media / path}: {error.strerror or 'cannot read'}; the slide is skipped") from None
+        info = check_in_folder(self.media / path, self.media)  # before anything could open a FIFO
         if self.settle and self.wall().timestamp() - info.st_mtime < self.settle:
             raise MediaNotReady(f"{self.media / path} is still being written")
         return (path, info.st_mtime_ns, info.st_size)

@@ -1,0 +1,118 @@
+"""Attacks through the screen's own folders: what someone who can write into ``media/`` plants.
+
+Each test runs the real ``signage`` commands in a subprocess with a deadline (a hang is the
+attack), under SDL's dummy driver, and asserts that the screen keeps playing its other
+content and says, in one log line, which file it refused and why.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+DEADLINE_S = 40  # a hang is the attack: far longer than any of these runs takes
+
+
+def screen_folder(root: Path, slides: str) -> Path:
+    """A screen's folders under ``root`` with one playlist: ``slides`` (YAML list items), then a text slide."""
+    for folder in ("playlists", "media", "state", "config"):
+        (root / folder).mkdir(parents=True)
+    (root / "config" / "player.yaml").write_text("timezone: UTC\n")
+    playlist = f"name: house\nslides:\n{slides}  - {{text: Still playing, id: fallback, duration: 5, background: '#204080'}}\n"
+    (root / "playlists" / "house.yaml").write_text(playlist)
+    return root
+
+
+def signage(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "TZ": "UTC"}
+    return subprocess.run(
+        [sys.executable, "-m", "player", *args], cwd=root, env=env, capture_output=True, text=True, timeout=DEADLINE_S
+    )
+
+
+AT = "2026-12-01T12:00:00"  # the attacked slide's turn: the playlist's first slide starts here
+
+
+def play(root: Path) -> subprocess.CompletedProcess[str]:
+    """Two seconds of the real player in a window, from the attacked slide's turn: it must start,
+    show something and stop."""
+    return signage(root, "run", "--windowed", "--size", "160x90", "--duration", "2", "--at", AT)
+
+
+def render_and_validate(root: Path, out: Path) -> tuple[subprocess.CompletedProcess[str], str]:
+    """``render --at`` the attacked slide's turn, and what ``validate`` says of the folder."""
+    rendered = signage(root, "render", "--at", "2026-12-01T12:00:01", "--size", "160x90", "--out", str(out))
+    validated = signage(root, "validate")
+    assert validated.returncode != 0, validated.stdout
+    return rendered, validated.stdout + validated.stderr
+
+
+def planted_long_ago(path: Path) -> None:
+    """An hour old, as a planted file would be: a file written a moment ago is only waited for (watch.settle)."""
+    old = os.stat(path.parent).st_mtime - 3600
+    os.utime(path, (old, old), follow_symlinks=False)
+
+
+def refusals(stderr: str, name: str) -> list[str]:
+    return [line for line in stderr.splitlines() if name in line and ("WARNING" in line or "ERROR" in line)]
+
+
+def slide_of(name: str) -> str:
+    """A slide showing media file ``name``: a video's length is probed (duration auto)."""
+    if name.endswith(".mp4"):
+        return f"  - {{video: {name}, id: clip}}\n"
+    return f"  - {{image: {name}, id: still, duration: 5, fit: cover}}\n"
+
+
+@pytest.mark.parametrize("name", ["poster.svg", "clip.mp4", "photo.png"])
+def test_a_fifo_in_media_neither_hangs_nor_darkens_the_screen(tmp_path: Path, name: str) -> None:
+    root = screen_folder(tmp_path, slide_of(name))
+    os.mkfifo(root / "media" / name)  # nobody ever writes into it: a read blocks for ever
+    planted_long_ago(root / "media" / name)
+    result = play(root)
+    assert result.returncode == 0, result.stderr
+    lines = refusals(result.stderr, name)
+    assert lines and "not a regular file" in lines[0], result.stderr
+
+
+@pytest.mark.parametrize("name", ["poster.svg", "clip.mp4"])
+def test_a_symlink_to_an_endless_device_is_refused(tmp_path: Path, name: str) -> None:
+    root = screen_folder(tmp_path, slide_of(name))
+    (root / "media" / name).symlink_to("/dev/zero")
+    planted_long_ago(root / "media" / name)
+    result = play(root)
+    assert result.returncode == 0, result.stderr
+    lines = refusals(result.stderr, name)
+    assert lines and "symbolic link" in lines[0], result.stderr
+
+
+def test_a_picture_outside_the_folder_is_not_shown_through_a_symlink(tmp_path: Path) -> None:
+    outside = tmp_path / "private.png"
+    Image.new("RGB", (160, 90), (255, 0, 0)).save(outside)
+    root = screen_folder(tmp_path / "screen", slide_of("a.png"))
+    (root / "media" / "a.png").symlink_to(outside)
+    planted_long_ago(root / "media" / "a.png")
+    out = tmp_path / "frame.png"
+    rendered, said = render_and_validate(root, out)
+    assert rendered.returncode == 0, rendered.stderr
+    assert Image.open(out).convert("RGB").getpixel((80, 45)) != (255, 0, 0), "the outside picture is on screen"
+    assert "a.png" in said and "symbolic link" in said, said
+
+
+def test_a_directory_symlinked_out_of_the_folder_is_not_followed(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    Image.new("RGB", (160, 90), (255, 0, 0)).save(elsewhere / "a.png")
+    root = screen_folder(tmp_path / "screen", slide_of("campaign/a.png"))
+    (root / "media" / "campaign").symlink_to(elsewhere)
+    planted_long_ago(elsewhere / "a.png")
+    out = tmp_path / "frame.png"
+    rendered, said = render_and_validate(root, out)
+    assert rendered.returncode == 0, rendered.stderr
+    assert Image.open(out).convert("RGB").getpixel((80, 45)) != (255, 0, 0), "the outside picture is on screen"
+    assert "a.png" in said and "outside the media folder" in said, said
