@@ -18,7 +18,9 @@ import base64
 import binascii
 import hashlib
 import json
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -199,6 +201,17 @@ def generate_keys(folder: Path) -> tuple[Path, Path]:
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
+    """The publisher's signing key; refused unless only its owner may read it (as ``keygen`` writes it)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        raise BundleError(f"cannot read the signing key {path}: {error}") from None
+    if mode & 0o077:
+        raise BundleError(
+            f"the signing key {path} can be read by others (mode {stat.S_IMODE(mode):04o}): whoever read it can "
+            f"sign content every screen installs. Run `chmod 600 {path}`, and if others may have read it, "
+            "make a new key (docs/fleet.md, \"Rotating the key\")"
+        )
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as error:

@@ -18,8 +18,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from player.content.folder import load_folder, missing_media, playlist_files
-from player.core.errors import BundleError, ContentError
+from player.core.errors import BundleError, ContentError, Location, MediaError, Problem
 from player.fleet.bundle import FileEntry, Manifest, key_id, manifest_path, parse_payload, sign
+from player.media.files import check_in_folder
 from player.ops.atomic import write_bytes_atomic
 from player.ops.hashing import sha256_file
 
@@ -35,11 +36,14 @@ class PublishResult:
 
 
 def collect(playlists: Path, media: Path, default_timezone: str) -> list[tuple[str, Path]]:
-    """The files to publish as (logical path, file); refuses content that fails validation."""
+    """The files to publish as (logical path, file); refuses content that fails validation.
+
+    Only plain files inside the two folders: a symbolic link (it could point at the signing
+    key or /etc/shadow, and its target would be served to every screen), a FIFO or a device
+    (reading it would never end) is a problem, like a playlist that fails validation.
+    """
     result = load_folder(playlists, default_timezone)
     problems = [*result.problems, *missing_media(result.playlists, media)]
-    if problems:
-        raise ContentError(problems)
     files = [(f"playlists/{path.name}", path) for path in playlist_files(playlists)]
     for root, dirs, names in os.walk(media):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -47,7 +51,18 @@ def collect(playlists: Path, media: Path, default_timezone: str) -> list[tuple[s
             if not name.startswith("."):
                 path = Path(root, name)
                 files.append((f"media/{path.relative_to(media).as_posix()}", path))
+    for logical, path in files:
+        try:
+            check_in_folder(path, path.parent)
+        except MediaError as error:
+            problems.append(Problem(Location(str(path), 1, 1), logical, f"not published: {_reason(error)}"))
+    if problems:
+        raise ContentError(problems)
     return files
+
+
+def _reason(error: MediaError) -> str:
+    return str(error).split(": ", 1)[-1]
 
 
 def publish(

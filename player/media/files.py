@@ -14,7 +14,7 @@ from typing import BinaryIO
 from player.core.errors import MediaError
 
 EMPTY_HINT = "file is empty (0 bytes), probably a failed upload or copy; replace it"
-SYMLINK_HINT = "is a symbolic link, which the player does not follow; put the file itself in the folder"
+SYMLINK_HINT = "is a symbolic link: links are not followed (one can point anywhere); put the file itself in the folder"
 SPECIAL_HINT = "is not a regular file (a FIFO, a socket or a device); put a picture or video file there"
 OUTSIDE_HINT = "is outside the media folder (a folder on its way is a symbolic link); copy the file into the folder"
 
