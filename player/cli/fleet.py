@@ -48,6 +48,9 @@ def add_fleet_commands(commands: Subcommands) -> None:
     sync.add_argument("--channel", help="which channel to follow")
     sync.add_argument("--interval", type=float, help="seconds between polls (default 60)")
     sync.add_argument("--once", action="store_true", help="poll once; exit 1 with the reason if it fails")
+    sync.add_argument(
+        "--deadline", type=float, help="give a poll up after S seconds, however slowly data still arrives (default 600)"
+    )
 
 
 def cmd_keygen(args: argparse.Namespace, config: Config, env: Environment) -> int:
@@ -150,6 +153,7 @@ def _sync_settings(args: argparse.Namespace, config: Config, env: Environment) -
         channel=channel,
         token=env.environ.get("SIGNAGE_TOKEN") or config.sync.token,
         interval=args.interval or config.sync.interval,
+        **({"poll_deadline": args.deadline} if args.deadline else {}),
     )
 
 

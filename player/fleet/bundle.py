@@ -128,6 +128,8 @@ def verify(data: bytes, key: Ed25519PublicKey) -> Manifest:
         signature = base64.b64decode(document["signature"], validate=True)
         if document.get("format") != FORMAT:
             raise BundleError(f"manifest format {document.get('format')!r} is not supported (expected {FORMAT})")
+    except RecursionError:  # json's nesting limit: "[[[[..." is no manifest, and must not end the service
+        raise BundleError("manifest is not a signed manifest document: nested too deep") from None
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as error:
         raise BundleError(f"manifest is not a signed manifest document: {error}") from None
     try:
@@ -165,6 +167,8 @@ def parse_payload(payload: bytes) -> Manifest:
         )
     except BundleError:
         raise
+    except RecursionError:  # only a signed payload gets here, but a publisher's bug must not end the service
+        raise BundleError("manifest payload is malformed: nested too deep") from None
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise BundleError(f"manifest payload is malformed: {error}") from None
 

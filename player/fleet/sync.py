@@ -25,13 +25,15 @@ import os
 import random
 import shutil
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 import requests
+import urllib3
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from player.core.errors import BundleError, StorageError, SyncError
@@ -56,6 +58,9 @@ class SyncSettings:
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
     max_backoff: float = 900.0
+    # A whole poll (the manifest and every object) gives up after this: a server that trickles
+    # a byte every few seconds never trips the read timeout, and would hold the poll for ever.
+    poll_deadline: float = 600.0
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class SyncClient:
         self._now = now
         self._progress = progress
         self._complete_short = False
+        self._deadline = float("inf")  # the current poll's, by time.monotonic (sync_once)
 
     # -- one poll --------------------------------------------------------------------------
 
@@ -99,10 +105,11 @@ class SyncClient:
             SyncError: the server could not be reached or answered wrongly (retry later).
             BundleError: the manifest or an object was refused (kept the content on disk).
         """
+        self._deadline = time.monotonic() + self.settings.poll_deadline
         installed = self.state.read_installed()
         data, validators = self._fetch_manifest()
         if data is None:
-            self._check_still_valid(installed)
+            self._check_unchanged(installed)
             return SyncOutcome(installed.version, not_modified=True)
         manifest = verify(data, self.settings.pubkey)
         self._check(manifest, installed)
@@ -127,20 +134,35 @@ class SyncClient:
         if manifest.expires <= self._now():
             raise BundleError(f"manifest version {manifest.version} expired at {manifest.expires.isoformat()}")
 
-    def _check_still_valid(self, installed: Installed) -> None:
-        """An unchanged manifest (304) can still expire: say so, as for a new one (the content stays).
+    def _check_unchanged(self, installed: Installed) -> None:
+        """A 304: the installed manifest is still what the server serves. Believe it only anew.
 
-        The expiry is the one recorded at install, after the signature was checked: no file read
-        and no signature check on each unchanged poll.
+        It is verified again with the pinned key (the key may have been re-pinned since) and
+        checked as a new one would be, expiry included: nothing in installed.json, which is
+        not signed, is trusted on its own. A manifest that no longer verifies drops the HTTP
+        validators, so the next poll fetches the server's manifest in full.
         """
         try:
-            expires = datetime.fromisoformat(installed.expires or "")
-        except ValueError:
-            return  # installed by an older version: the next new manifest is checked in full
-        if expires <= self._now():
+            saved = verify(self.state.read_manifest(), self.settings.pubkey)
+        except OSError as error:
+            raise SyncError(f"installed manifest unreadable ({error}); the next poll fetches it in full") from None
+        except BundleError as error:
+            self.state.write_http_validators({})
+            raise BundleError(f"installed manifest refused: {error}") from None
+        if saved.expires <= self._now():
             raise BundleError(
-                f"manifest version {installed.version} expired at {expires.isoformat()} and the server "
+                f"manifest version {saved.version} expired at {saved.expires.isoformat()} and the server "
                 "still serves it: the publisher must publish again (signage publish renews it)"
+            )
+        if installed.version is not None:
+            self._check(saved, installed)  # the same channel and files as installed, not a rollback
+
+    def _past_deadline(self, what: str) -> None:
+        """Raise SyncError once the poll's deadline has passed (called as bytes arrive)."""
+        if time.monotonic() > self._deadline:
+            raise SyncError(
+                f"{what}: the poll's {self.settings.poll_deadline:.0f} s deadline passed (the server is too "
+                "slow: treated as down); the content stays, and the next poll resumes"
             )
 
     def _fetch_manifest(self) -> tuple[bytes | None, dict[str, str]]:
@@ -152,15 +174,22 @@ class SyncClient:
                 headers["If-None-Match"] = cached["etag"]
             if cached.get("last_modified"):
                 headers["If-Modified-Since"] = cached["last_modified"]
+        conditional = "If-None-Match" in headers or "If-Modified-Since" in headers
         try:
             with self.session.get(url, headers=headers, stream=True, timeout=self._timeouts()) as response:
                 if response.status_code == 304:
                     _ = response.content  # read the (empty) body, so the connection is reused
+                    if not conditional:
+                        raise SyncError(
+                            f"manifest: the server answered 304 Not Modified to a request that was not "
+                            f"conditional ({url}): ignored (a broken cache or proxy in between?)"
+                        )
                     return None, cached
                 if response.status_code != 200:
                     raise SyncError(f"manifest: HTTP {response.status_code} from {url}")
                 data = bytearray()
-                for chunk in response.iter_content(CHUNK):
+                for chunk in _arriving(response):
+                    self._past_deadline("manifest")
                     data += chunk
                     if len(data) > MAX_MANIFEST_BYTES:
                         raise BundleError(f"manifest from {url} is over the {MAX_MANIFEST_BYTES:,} byte cap")
@@ -255,7 +284,8 @@ class SyncClient:
                 received = 0
                 with partial.open(mode) as handle:
                     try:
-                        for chunk in response.iter_content(CHUNK):
+                        for chunk in _arriving(response):
+                            self._past_deadline(f"{entry.path}: stopped at byte {have}")
                             if have + len(chunk) > entry.size:
                                 handle.close()
                                 partial.unlink()
@@ -323,7 +353,12 @@ class SyncClient:
     # -- plumbing --------------------------------------------------------------------------
 
     def _auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.settings.token}"} if self.settings.token else {}
+        """The headers of every GET: the token, and no compression (objects are pictures and videos,
+        compressed already; an uncompressed body cannot be a decompression bomb)."""
+        headers = {"Accept-Encoding": "identity"}
+        if self.settings.token:
+            headers["Authorization"] = f"Bearer {self.settings.token}"
+        return headers
 
     def _timeouts(self) -> tuple[float, float]:
         return (self.settings.connect_timeout, self.settings.read_timeout)
@@ -357,14 +392,10 @@ class SyncClient:
             if stop.wait(delay):
                 return 0
         while True:
-            try:
-                outcome = self.sync_once()
-                self._record(None)
+            error = self._poll()
+            if error is None:
                 failures = 0
-                if outcome.not_modified:
-                    log.debug("manifest unchanged (version %s)", outcome.version)
-            except (SyncError, BundleError, OSError) as error:
-                self._record(str(error))
+            else:
                 failures += 1
                 if once:
                     log.error("sync failed: %s", error)
@@ -378,6 +409,46 @@ class SyncClient:
                 return 0
             if stop.wait(self.settings.interval * random.uniform(0.8, 1.2)):
                 return 0
+
+    def _poll(self) -> Exception | None:
+        """One poll, recorded in last.json; what it failed with, if it did. Never raises: whatever
+        one poll raises (a bug included), the service logs it and polls on."""
+        try:
+            outcome = self.sync_once()
+        except (SyncError, BundleError, OSError) as error:
+            self._record(str(error))
+            return error
+        except Exception as error:
+            log.error("sync: unexpected %s in a poll (a bug worth reporting)", type(error).__name__, exc_info=True)
+            failure = SyncError(f"unexpected {type(error).__name__}: {error}")
+            self._record(str(failure))
+            return failure
+        self._record(None)
+        if outcome.not_modified:
+            log.debug("manifest unchanged (version %s)", outcome.version)
+        return None
+
+
+def _arriving(response: requests.Response) -> Iterator[bytes]:
+    """A body piece by piece as the socket delivers it (at most CHUNK bytes each).
+
+    Not ``iter_content``: it waits until a whole 64 KB chunk has arrived, so a server that
+    trickles a byte every few seconds would hold it for hours without the poll's deadline
+    ever being looked at. ``read1`` returns what the next read brings.
+    """
+    while True:
+        # urllib3's errors become requests' ones, as iter_content has them (the callers catch those).
+        try:
+            chunk = response.raw.read1(CHUNK)
+        except urllib3.exceptions.ReadTimeoutError as error:
+            raise requests.ConnectionError(error) from error
+        except urllib3.exceptions.ProtocolError as error:
+            raise requests.exceptions.ChunkedEncodingError(error) from error
+        except urllib3.exceptions.SSLError as error:
+            raise requests.exceptions.SSLError(error) from error
+        if not chunk:
+            return
+        yield chunk
 
 
 def _resume_from(response: requests.Response, entry: FileEntry, partial: Path, have: int, url: str) -> tuple[int, str]:

@@ -134,6 +134,10 @@ class StateDir:
     def has_manifest(self) -> bool:
         return self.manifest.exists()
 
+    def read_manifest(self) -> bytes:
+        """The installed manifest as it was signed (OSError if there is none)."""
+        return self.manifest.read_bytes()
+
     def write_manifest(self, data: bytes) -> None:
         """The manifest exactly as signed (it was verified before this is called)."""
         write_bytes_atomic(self.manifest, data)
