@@ -85,7 +85,7 @@ def check_logical_path(path: str) -> str:
     bad = (
         not path
         or "\\" in path
-        or "\x00" in path
+        or any(ord(char) < 32 or ord(char) == 127 for char in path)  # a newline, a NUL, an escape...
         or pure.is_absolute()
         or ".." in parts
         or str(pure) != path
@@ -93,7 +93,9 @@ def check_logical_path(path: str) -> str:
         or any(part.startswith(".") for part in parts)
     )
     if bad:
-        raise BundleError(f"manifest path {path!r} is not allowed (absolute, '..', hidden or malformed)")
+        raise BundleError(
+            f"manifest path {path!r} is not allowed (absolute, '..', hidden, a control character, or malformed)"
+        )
     if parts[0] == "playlists":
         if len(parts) != 2 or not is_playlist_file(parts[1]):
             raise BundleError(f"manifest path {path!r}: playlists must be playlists/NAME.yaml")

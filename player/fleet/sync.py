@@ -24,13 +24,14 @@ import logging
 import os
 import random
 import shutil
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TextIO
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO, TextIO
 
 import requests
 import urllib3
@@ -238,13 +239,27 @@ class SyncClient:
         return SyncOutcome(manifest.version, False, len(ready), downloaded_bytes, len(needed), removed)
 
     def _target(self, logical: str) -> Path:
+        """Where ``logical`` goes; SyncError if a folder on the way is a symbolic link.
+
+        Sync never writes, nor deletes, through a link: one planted at ``media/campaign`` would
+        take both outside the folder.
+        """
         top, _, rest = logical.partition("/")
+        here = self.folders[top]
+        for part in PurePosixPath(rest).parts[:-1]:
+            here = here / part
+            if here.is_symlink():
+                raise SyncError(f"{logical}: {here} is a symbolic link; sync never writes through one: remove it")
         return self.folders[top] / rest
 
     def _on_disk(self, entry: FileEntry) -> bool:
+        """Whether ``entry`` is in place: a plain file with its hash (nothing else is read: a FIFO would block)."""
         target = self._target(entry.path)
         try:
-            return target.stat().st_size == entry.size and sha256_file(target)[0] == entry.sha256
+            info = target.lstat()
+            if not stat.S_ISREG(info.st_mode) or info.st_size != entry.size:
+                return False
+            return sha256_file(target)[0] == entry.sha256
         except OSError:
             return False
 
@@ -253,8 +268,14 @@ class SyncClient:
         target = self._target(entry.path)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.parent / f"{PARTIAL_PREFIX}{entry.sha256}.part"
-        have = partial.stat().st_size if partial.exists() else 0
-        if have > entry.size:
+        try:
+            info: os.stat_result | None = partial.lstat()
+        except FileNotFoundError:
+            info = None
+        have = info.st_size if info is not None else 0
+        # The .sync- names are this client's: anything but a plain file there (a link planted to
+        # have object bytes appended to a file elsewhere) is removed, and the download starts over.
+        if info is not None and (not stat.S_ISREG(info.st_mode) or have > entry.size):
             partial.unlink()
             have = 0
         url = f"{self.settings.url.rstrip('/')}/objects/{entry.sha256}"
@@ -282,7 +303,7 @@ class SyncClient:
                 # so the next try resumes from where this one stopped.
                 response.raw.enforce_content_length = False
                 received = 0
-                with partial.open(mode) as handle:
+                with _open_partial(partial, mode) as handle:
                     try:
                         for chunk in _arriving(response):
                             self._past_deadline(f"{entry.path}: stopped at byte {have}")
@@ -342,6 +363,8 @@ class SyncClient:
                 continue
             target = self._target(logical)
             try:
+                if not stat.S_ISREG(target.lstat().st_mode):
+                    continue  # replaced by hand (and a FIFO must never be read)
                 if sha256_file(target)[0] != sha:
                     continue  # changed by hand since: not ours any more
                 target.unlink()
@@ -427,6 +450,13 @@ class SyncClient:
         if outcome.not_modified:
             log.debug("manifest unchanged (version %s)", outcome.version)
         return None
+
+
+def _open_partial(partial: Path, mode: str) -> BinaryIO:
+    """The partial file for appending ("ab") or from the start ("wb"), never through a link."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | (os.O_APPEND if mode == "ab" else os.O_TRUNC)
+    handle: BinaryIO = os.fdopen(os.open(partial, flags, 0o644), mode)  # type: ignore[assignment]
+    return handle
 
 
 def _arriving(response: requests.Response) -> Iterator[bytes]:

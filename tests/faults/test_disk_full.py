@@ -73,20 +73,22 @@ def check_injected_enospc(site: Site, root: Path, url: str, monkeypatch: pytest.
     screen.client().sync_once()
     before = screen.files()
     publish_a_big_image(site)
-    real_open = Path.open
+    import player.fleet.sync
 
-    def full_disk_open(self: Path, mode: str = "r", *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        handle = real_open(self, mode, *args, **kwargs)  # type: ignore[arg-type]
-        if self.name.endswith(".part") and "b" in mode and ("w" in mode or "a" in mode):
-            handle.write(b"half a file")  # some bytes land before the disk fills up
+    # Where sync opens its partial downloads (O_NOFOLLOW: player/fleet/sync.py, _open_partial).
+    real_open = player.fleet.sync._open_partial
 
-            def refuse(data: bytes) -> int:
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    def full_disk_open(partial: Path, mode: str):  # type: ignore[no-untyped-def]
+        handle = real_open(partial, mode)
+        handle.write(b"half a file")  # some bytes land before the disk fills up
 
-            handle.write = refuse  # type: ignore[method-assign]
+        def refuse(data: bytes) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        handle.write = refuse  # type: ignore[method-assign]
         return handle
 
-    monkeypatch.setattr(Path, "open", full_disk_open)
+    monkeypatch.setattr(player.fleet.sync, "_open_partial", full_disk_open)
     with pytest.raises(StorageError, match="No space left on device"):
         screen.client().sync_once()
     monkeypatch.undo()

@@ -1,0 +1,84 @@
+"""Attacks through the screen's folders on the sync client: what someone who can write into
+``media/`` plants for ``signage sync`` to trip over. The real command against a real server on
+loopback; a hang is the attack, so every run has a deadline."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.attacks.test_sync_attacks import fresh_site, last_sync, sync_once
+from tests.fleet import PLAYLIST, Screen, published_files
+from tests.httpserver import BundleServer
+
+
+def test_a_planted_partial_file_link_does_not_get_object_bytes_written_through_it(tmp_path: Path) -> None:
+    site = fresh_site(tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    with BundleServer(site.out) as server:
+        screen = Screen(tmp_path / "screen", site, server.url)
+        sha = published_files(site)["media/poster.png"]
+        (screen.media / f".sync-{sha}.part").symlink_to(victim)
+        result = sync_once(screen, site.public, server.url)
+    assert result.returncode == 0, result.stderr
+    assert victim.read_text() == "keep me\n"
+    assert screen.files() == published_files(site)
+
+
+def test_a_fifo_where_sync_installed_a_file_does_not_hang_the_next_sync(tmp_path: Path) -> None:
+    site = fresh_site(tmp_path)
+    with BundleServer(site.out) as server:
+        screen = Screen(tmp_path / "screen", site, server.url)
+        assert sync_once(screen, site.public, server.url).returncode == 0
+        poster = screen.media / "poster.png"
+        poster.unlink()
+        os.mkfifo(poster)  # nobody writes into it: reading it (to hash it) blocks for ever
+        # The next version drops the poster: sync checks whether the file is still its own.
+        (site.playlists / "shop.yaml").write_text("name: shop\nslides:\n  - {image: photos/shelf.png, duration: 10}\n")
+        (site.media / "poster.png").unlink()
+        site.publish(now=datetime.now(UTC))
+        result = sync_once(screen, site.public, server.url)
+    assert result.returncode == 0, result.stderr
+    assert poster.exists() and not poster.is_file()  # not ours any more: left alone, never read
+
+
+def test_a_fifo_at_an_empty_files_path_is_replaced_without_reading_it(tmp_path: Path) -> None:
+    site = fresh_site(tmp_path)
+    (site.media / "empty.txt").write_bytes(b"")
+    site.publish(now=datetime.now(UTC))
+    with BundleServer(site.out) as server:
+        screen = Screen(tmp_path / "screen", site, server.url)
+        os.mkfifo(screen.media / "empty.txt")  # size 0, like the entry: only its hash would tell
+        result = sync_once(screen, site.public, server.url)
+    assert result.returncode == 0, result.stderr
+    assert (screen.media / "empty.txt").is_file()
+    assert screen.files() == published_files(site)
+
+
+def test_a_folder_linked_out_of_media_is_not_written_through(tmp_path: Path) -> None:
+    site = fresh_site(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with BundleServer(site.out) as server:
+        screen = Screen(tmp_path / "screen", site, server.url)
+        (screen.media / "photos").symlink_to(outside)  # the bundle has media/photos/shelf.png
+        result = sync_once(screen, site.public, server.url)
+    assert result.returncode == 1, result.stderr
+    assert "symbolic link" in result.stderr and "photos" in result.stderr, result.stderr
+    assert list(outside.iterdir()) == []
+    assert "photos" in str(last_sync(screen).get("last_error"))
+
+
+def test_a_file_name_with_a_control_character_is_refused(tmp_path: Path) -> None:
+    site = fresh_site(tmp_path)
+    (site.media / "a\nb.png").write_bytes((site.media / "poster.png").read_bytes())
+    (site.playlists / "shop.yaml").write_text(PLAYLIST)
+    site.publish(now=datetime.now(UTC))
+    with BundleServer(site.out) as server:
+        screen = Screen(tmp_path / "screen", site, server.url)
+        result = sync_once(screen, site.public, server.url)
+    assert result.returncode == 1, result.stderr
+    assert "not allowed" in result.stderr, result.stderr
+    assert not any("\n" in path.name for path in screen.media.rglob("*"))
