@@ -131,7 +131,7 @@ def _sync_settings(args: argparse.Namespace, config: Config, env: Environment) -
             passing fault: exit 2, which systemd does not restart in a loop).
     """
     from player.fleet.bundle import channel_name, load_public_key
-    from player.fleet.sync import SyncSettings
+    from player.fleet.sync import SyncSettings, token_in_clear
 
     url = args.url or config.sync.url
     pubkey = args.pubkey or config.sync.pubkey
@@ -147,11 +147,17 @@ def _sync_settings(args: argparse.Namespace, config: Config, env: Environment) -
         key = load_public_key(in_cwd(pubkey, env))
     except BundleError as error:
         raise UsageError(f"{error}; check --pubkey or sync.pubkey") from None
+    token = env.environ.get("SIGNAGE_TOKEN") or config.sync.token
+    if token and token_in_clear(url):
+        raise UsageError(
+            f"the sync token would be sent in clear to {url}: use an https:// URL (or no token; "
+            "plain http is allowed with a token only to this machine, for a local proxy)"
+        )
     return SyncSettings(
         url=url,
         pubkey=key,
         channel=channel,
-        token=env.environ.get("SIGNAGE_TOKEN") or config.sync.token,
+        token=token,
         interval=args.interval or config.sync.interval,
         **({"poll_deadline": args.deadline} if args.deadline else {}),
     )

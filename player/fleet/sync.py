@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import ipaddress
 import logging
 import os
 import random
@@ -27,6 +28,7 @@ import shutil
 import stat
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -450,6 +452,21 @@ class SyncClient:
         if outcome.not_modified:
             log.debug("manifest unchanged (version %s)", outcome.version)
         return None
+
+
+def token_in_clear(url: str) -> bool:
+    """Whether a bearer token sent to ``url`` would cross a network unencrypted: plain http to
+    anything but this machine (loopback, where a local proxy or a test server listens)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "http":
+        return False
+    host = parts.hostname or ""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True  # a name: it may resolve anywhere
 
 
 def _open_partial(partial: Path, mode: str) -> BinaryIO:

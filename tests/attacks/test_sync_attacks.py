@@ -129,3 +129,19 @@ def test_a_trickling_server_is_cut_off_by_the_poll_deadline(tmp_path: Path) -> N
     assert "deadline" in result.stderr, result.stderr
     assert took < 20, took
     assert screen.files() == {}
+
+
+def test_a_token_is_never_sent_in_clear_over_the_network(tmp_path: Path) -> None:
+    """Plain http with a token to anything but this machine is a setup error (exit 2): nothing is sent."""
+    site = fresh_site(tmp_path)
+    screen = Screen(tmp_path / "screen", site, "http://unused")
+    env = {**os.environ, "TZ": "UTC", "SIGNAGE_TOKEN": "s3cret"}
+    for url in ("http://signage.invalid/bundle", "http://192.0.2.7:8080"):  # never contacted: refused first
+        command = sync_command(screen, site.public, url, "--once")
+        result = subprocess.run(command, capture_output=True, text=True, timeout=DEADLINE_S, env=env)
+        assert result.returncode == 2, result.stderr
+        assert "in clear" in result.stderr and "s3cret" not in result.stderr, result.stderr
+    with BundleServer(site.out) as server:  # to this machine it is allowed (a local proxy)
+        server.require_token = "s3cret"
+        command = sync_command(screen, site.public, server.url, "--once")
+        assert subprocess.run(command, capture_output=True, text=True, timeout=DEADLINE_S, env=env).returncode == 0
