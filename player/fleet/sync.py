@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
 PARTIAL_PREFIX = ".sync-"
+MAX_REDIRECTS = 5  # within the configured origin (SyncClient._get)
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ class SyncClient:
                 headers["If-Modified-Since"] = cached["last_modified"]
         conditional = "If-None-Match" in headers or "If-Modified-Since" in headers
         try:
-            with self.session.get(url, headers=headers, stream=True, timeout=self._timeouts()) as response:
+            with self._get(url, headers) as response:
                 if response.status_code == 304:
                     _ = response.content  # read the (empty) body, so the connection is reused
                     if not conditional:
@@ -299,7 +300,7 @@ class SyncClient:
         if have:
             headers["Range"] = f"bytes={have}-"
         try:
-            with self.session.get(url, headers=headers, stream=True, timeout=self._timeouts()) as response:
+            with self._get(url, headers) as response:
                 have, mode = _resume_from(response, entry, partial, have, url)
                 # Keep every byte that arrived before a cut (urllib3 would drop the last read),
                 # so the next try resumes from where this one stopped.
@@ -385,6 +386,29 @@ class SyncClient:
             headers["Authorization"] = f"Bearer {self.settings.token}"
         return headers
 
+    def _get(self, url: str, headers: dict[str, str]) -> requests.Response:
+        """A streamed GET that follows redirects only within the configured URL's origin.
+
+        Not requests' own following: it goes to any host (a cloud's metadata address, another
+        scheme, https to http). A redirect elsewhere is refused before anything connects there.
+        """
+        origin = _origin(self.settings.url)
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self.session.get(
+                url, headers=headers, stream=True, timeout=self._timeouts(), allow_redirects=False
+            )
+            if not response.is_redirect:
+                return response
+            target = urllib.parse.urljoin(url, response.headers.get("Location", ""))
+            response.close()
+            if _origin(target) != origin:
+                raise SyncError(
+                    f"redirect from {url} to {target} refused: sync follows redirects only within "
+                    f"{origin[0]}://{origin[1]}:{origin[2]} (the URL in sync.url)"
+                )
+            url = target
+        raise SyncError(f"more than {MAX_REDIRECTS} redirects from {url}")
+
     def _timeouts(self) -> tuple[float, float]:
         return (self.settings.connect_timeout, self.settings.read_timeout)
 
@@ -452,6 +476,12 @@ class SyncClient:
         if outcome.not_modified:
             log.debug("manifest unchanged (version %s)", outcome.version)
         return None
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    """A URL's scheme, host and port (the default port when it names none)."""
+    parts = urllib.parse.urlsplit(url)
+    return (parts.scheme, (parts.hostname or "").lower(), parts.port or (443 if parts.scheme == "https" else 80))
 
 
 def token_in_clear(url: str) -> bool:

@@ -145,3 +145,25 @@ def test_a_token_is_never_sent_in_clear_over_the_network(tmp_path: Path) -> None
         server.require_token = "s3cret"
         command = sync_command(screen, site.public, server.url, "--once")
         assert subprocess.run(command, capture_output=True, text=True, timeout=DEADLINE_S, env=env).returncode == 0
+
+
+def test_redirects_leave_neither_the_origin_nor_the_scheme(tmp_path: Path) -> None:
+    """A server (or whoever answers for it) redirects elsewhere: refused before anything connects there.
+    Within the origin a redirect is followed (a moved folder)."""
+    site = fresh_site(tmp_path)
+    with BundleServer(site.out) as server:
+        port = server.url.rsplit(":", 1)[1]
+        elsewhere = [f"http://127.0.0.2:{port}{MANIFEST}",  # another host (loopback, so never the network)
+                     "http://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
+                     f"https://127.0.0.1:{port}{MANIFEST}"]  # another scheme
+        for location in elsewhere:
+            server.fault(MANIFEST, "status", code=302, headers={"Location": location}, times=1)
+            screen = Screen(tmp_path / f"screen-{len(server.requests)}", site, server.url)
+            result = sync_once(screen, site.public, server.url)
+            assert result.returncode == 1, result.stderr
+            assert "redirect" in result.stderr and "refused" in result.stderr, result.stderr
+            assert screen.files() == {}
+        server.fault(MANIFEST, "status", code=301, headers={"Location": f"{MANIFEST}?moved"}, times=1)
+        screen = Screen(tmp_path / "screen-moved", site, server.url)
+        assert sync_once(screen, site.public, server.url).returncode == 0
+        assert screen.files() == published_files(site)
