@@ -343,6 +343,11 @@ class SyncClient:
     def _place(self, entry: FileEntry, source: Path, last_use: bool) -> None:
         """Put a verified file in place by fsync + atomic rename (a copy if others need it too)."""
         target = self._target(entry.path)
+        # Its folder may not exist yet: an object shared by several names was downloaded next to the first.
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise _storage_error(entry, target.parent, error) from None
         if last_use:
             os.replace(source, target)
         else:

@@ -82,3 +82,19 @@ def test_a_file_name_with_a_control_character_is_refused(tmp_path: Path) -> None
     assert result.returncode == 1, result.stderr
     assert "not allowed" in result.stderr, result.stderr
     assert not any("\n" in path.name for path in screen.media.rglob("*"))
+
+
+def test_the_same_picture_in_two_folders_installs_both(tmp_path: Path) -> None:
+    """A legitimate bundle: one object under three names, two of them in folders the screen lacks."""
+    site = fresh_site(tmp_path)
+    picture = (site.media / "poster.png").read_bytes()
+    for folder in ("a", "b"):
+        (site.media / folder).mkdir()
+        (site.media / folder / "p.png").write_bytes(picture)
+    site.publish(now=datetime.now(UTC))
+    with BundleServer(site.out) as server:
+        screen = Screen(tmp_path / "screen", site, server.url)
+        result = sync_once(screen, site.public, server.url)
+    assert result.returncode == 0, result.stderr
+    assert screen.files() == published_files(site)
+    assert screen.hidden() == []  # no .part left behind
