@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from player.content.folder import load_folder, missing_media, playlist_files
 from player.core.errors import BundleError, ContentError, Location, MediaError, Problem
-from player.fleet.bundle import FileEntry, Manifest, key_id, manifest_path, parse_payload, sign
+from player.fleet.bundle import FileEntry, Manifest, key_id, manifest_path, parse_payload, sign, verify
 from player.media.files import check_in_folder
 from player.ops.atomic import write_bytes_atomic
 from player.ops.hashing import sha256_file
@@ -83,7 +83,7 @@ def publish(
             that key would refuse this one) and ``new_key`` does not say this is a rotation.
     """
     manifest_file = out / manifest_path(channel)
-    found = _previous(manifest_file)
+    found = _previous(manifest_file, key)
     previous = found[0] if found else None
     if found and _is_rotation(manifest_file, found[1], key, new_key):
         renew = True  # the same content must be signed again, with the new key
@@ -94,7 +94,9 @@ def publish(
     for logical, path in files:
         digest, size = sha256_file(path)
         target = objects / digest
-        if not target.exists():
+        # An object already here is believed only if it still hashes to its name (a corrupted
+        # one would otherwise be served, and refused by every screen, for ever).
+        if not _intact(target, digest, size):
             temporary = objects / f".{digest}.tmp"
             shutil.copyfile(path, temporary)
             os.replace(temporary, target)
@@ -127,18 +129,39 @@ def _is_rotation(manifest_file: Path, signed_by: str | None, key: Ed25519Private
     return bool(signed_by) and signed_by != ours
 
 
-def _previous(manifest_file: Path) -> tuple[Manifest, str | None] | None:
-    """The manifest last published here and the id of the key that signed it (our own output:
-    read without a key)."""
+def _previous(manifest_file: Path, key: Ed25519PrivateKey) -> tuple[Manifest, str | None] | None:
+    """The manifest last published here and the id of the key that signed it.
+
+    One that names this key must verify with it: the out folder is a web server's, and a
+    manifest someone else wrote there (version 10^18, say) must not become the base of the
+    next version. One signed by another key is a rotation (:func:`_is_rotation` decides).
+    """
     if not manifest_file.exists():
         return None
     try:
-        document = json.loads(manifest_file.read_bytes())
-        return parse_payload(document["payload"].encode("utf-8")), document.get("key")
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, BundleError) as error:
+        data = manifest_file.read_bytes()
+        document = json.loads(data)
+        signed_by = document.get("key")
+        if signed_by in (None, key_id(key.public_key())):
+            return verify(data, key.public_key()), signed_by
+        return parse_payload(document["payload"].encode("utf-8")), signed_by
+    except BundleError as error:
+        raise BundleError(
+            f"{manifest_file} is not signed by this key ({error}): someone else wrote it, or it is damaged. "
+            "Find out how it got there, then put back the last good one: every screen keeps a copy "
+            "as signed, in its state folder (sync/manifest.json)"
+        ) from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         raise BundleError(
             f"{manifest_file} exists but cannot be read ({error}); move it away to start the versions again"
         ) from None
+
+
+def _intact(target: Path, digest: str, size: int) -> bool:
+    try:
+        return target.stat().st_size == size and sha256_file(target)[0] == digest
+    except OSError:
+        return False
 
 
 def parse_expiry(text: str) -> timedelta:

@@ -84,3 +84,32 @@ def test_a_signing_key_that_others_can_read_is_refused(tmp_path: Path) -> None:
     assert result.returncode != 0, result.stdout
     assert "publisher.key" in result.stderr and "chmod 600" in result.stderr, result.stderr
     assert published_names(root) == []
+
+
+def test_a_manifest_someone_else_wrote_into_out_is_not_trusted(tmp_path: Path) -> None:
+    """An unsigned manifest claiming version 10^18: publish must not carry on from it."""
+    root = publisher(tmp_path)
+    assert publish(root).returncode == 0
+    manifest = root / "out" / "channels" / "default" / "manifest.json"
+    document = json.loads(manifest.read_text())
+    payload = json.loads(document["payload"])
+    payload["version"] = 10**18
+    document["payload"] = json.dumps(payload)  # the signature no longer matches: nobody signed this
+    manifest.write_text(json.dumps(document))
+    result = publish(root)
+    assert result.returncode != 0, result.stdout
+    assert "not signed by this key" in result.stderr, result.stderr
+    assert json.loads(json.loads(manifest.read_text())["payload"])["version"] == 10**18  # left for a person to see
+
+
+def test_an_object_corrupted_in_out_is_written_again(tmp_path: Path) -> None:
+    root = publisher(tmp_path)
+    assert publish(root).returncode == 0
+    objects = [path for path in (root / "out" / "objects").iterdir() if not path.name.startswith(".")]
+    for path in objects:
+        path.write_bytes(b"corrupted")
+    result = signage(root, "publish", "--key", "keys/publisher.key", "--out", "out", "--renew")
+    assert result.returncode == 0, result.stderr
+    import hashlib
+
+    assert all(hashlib.sha256(path.read_bytes()).hexdigest() == path.name for path in objects)
