@@ -78,6 +78,21 @@ def manifest_path(channel: str) -> str:
     return f"channels/{channel_name(channel)}/manifest.json"
 
 
+_UNPORTABLE = '<>:"|?*'  # characters a FAT or exFAT USB stick, or an SMB share, cannot hold in a name
+
+
+def check_distinct(paths: list[str]) -> None:
+    """Refuse two paths that differ only in case: a case-insensitive filesystem holds one of them."""
+    seen: dict[str, str] = {}
+    for path in paths:
+        other = seen.setdefault(path.casefold(), path)
+        if other != path:
+            raise BundleError(
+                f"manifest paths {other!r} and {path!r} differ only in case: a screen whose folder is on a "
+                "case-insensitive filesystem (a USB stick) would hold only one of them; rename one"
+            )
+
+
 def check_logical_path(path: str) -> str:
     """Refuse anything that could land outside the playlists and media folders."""
     pure = PurePosixPath(path)
@@ -86,6 +101,8 @@ def check_logical_path(path: str) -> str:
         not path
         or "\\" in path
         or any(ord(char) < 32 or ord(char) == 127 for char in path)  # a newline, a NUL, an escape...
+        or any(char in _UNPORTABLE for char in path)
+        or any(part.endswith((" ", ".")) for part in parts)  # FAT and exFAT drop them: two names become one
         or pure.is_absolute()
         or ".." in parts
         or str(pure) != path
@@ -94,7 +111,8 @@ def check_logical_path(path: str) -> str:
     )
     if bad:
         raise BundleError(
-            f"manifest path {path!r} is not allowed (absolute, '..', hidden, a control character, or malformed)"
+            f"manifest path {path!r} is not allowed (absolute, '..', hidden, a control character, one of "
+            f"{_UNPORTABLE} that some filesystems cannot hold, a name ending in a dot or space, or malformed)"
         )
     if parts[0] == "playlists":
         if len(parts) != 2 or not is_playlist_file(parts[1]):
@@ -157,6 +175,7 @@ def parse_payload(payload: bytes) -> Manifest:
             if isinstance(size, bool) or not isinstance(size, int) or size < 0:
                 raise BundleError(f"manifest entry {path!r}: size must be a whole number of bytes")
             entries.append(FileEntry(check_logical_path(path), sha, size))
+        check_distinct([entry.path for entry in entries])
         version = body["version"]
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
             raise BundleError("manifest version must be a whole number from 1")

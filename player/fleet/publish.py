@@ -19,7 +19,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from player.content.folder import load_folder, missing_media, playlist_files
 from player.core.errors import BundleError, ContentError, Location, MediaError, Problem
-from player.fleet.bundle import FileEntry, Manifest, key_id, manifest_path, parse_payload, sign, verify
+from player.fleet.bundle import (
+    FileEntry,
+    Manifest,
+    check_distinct,
+    check_logical_path,
+    key_id,
+    manifest_path,
+    parse_payload,
+    sign,
+    verify,
+)
 from player.media.files import check_in_folder
 from player.ops.atomic import write_bytes_atomic
 from player.ops.hashing import sha256_file
@@ -54,14 +64,19 @@ def collect(playlists: Path, media: Path, default_timezone: str) -> list[tuple[s
     for logical, path in files:
         try:
             check_in_folder(path, path.parent)
-        except MediaError as error:
+            check_logical_path(logical)  # what screens would refuse, refused here first
+        except (MediaError, BundleError) as error:
             problems.append(Problem(Location(str(path), 1, 1), logical, f"not published: {_reason(error)}"))
+    try:
+        check_distinct([logical for logical, _ in files])
+    except BundleError as error:
+        problems.append(Problem(Location(str(media), 1, 1), "media", f"not published: {error}"))
     if problems:
         raise ContentError(problems)
     return files
 
 
-def _reason(error: MediaError) -> str:
+def _reason(error: MediaError | BundleError) -> str:
     return str(error).split(": ", 1)[-1]
 
 

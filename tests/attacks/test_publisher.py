@@ -113,3 +113,14 @@ def test_an_object_corrupted_in_out_is_written_again(tmp_path: Path) -> None:
     import hashlib
 
     assert all(hashlib.sha256(path.read_bytes()).hexdigest() == path.name for path in objects)
+
+
+@pytest.mark.parametrize("names", [("a\nb.png",), ("what?.png",), ("Logo.png", "logo.png")])
+def test_publish_refuses_names_screens_would_refuse(tmp_path: Path, names: tuple[str, ...]) -> None:
+    root = publisher(tmp_path)
+    for name in names:
+        (root / "media" / name).write_bytes((root / "media" / "poster.png").read_bytes())
+    result = publish(root)
+    assert result.returncode != 0, result.stdout
+    assert "not published" in result.stderr, result.stderr
+    assert published_names(root) == []

@@ -5,11 +5,14 @@ loopback; a hang is the attack, so every run has a deadline."""
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from player.fleet.publish import collect, publish
 from tests.attacks.test_sync_attacks import fresh_site, last_sync, sync_once
-from tests.fleet import PLAYLIST, Screen, published_files
+from tests.fleet import Screen, Site, published_files
 from tests.httpserver import BundleServer
 
 
@@ -71,17 +74,26 @@ def test_a_folder_linked_out_of_media_is_not_written_through(tmp_path: Path) -> 
     assert "photos" in str(last_sync(screen).get("last_error"))
 
 
-def test_a_file_name_with_a_control_character_is_refused(tmp_path: Path) -> None:
+def sign_with_extra_names(site: Site, *names: str) -> None:
+    """A manifest signed with the site's key that also lists ``names`` (the poster's bytes under
+    each): what a publisher older than these rules, or a bug in one, could sign."""
+    poster = site.media / "poster.png"
+    files = [*collect(site.playlists, site.media, "UTC"), *((f"media/{name}", poster) for name in names)]
+    publish(files, site.out, site.key, channel="default", now=datetime.now(UTC), expires=timedelta(days=7))
+
+
+@pytest.mark.parametrize(("names", "said"), [(("a\nb.png",), "not allowed"),
+                                             (("what?.png",), "not allowed"),
+                                             (("Logo.png", "logo.png"), "differ only in case")])
+def test_names_not_every_filesystem_can_hold_are_refused(tmp_path: Path, names: tuple[str, ...], said: str) -> None:
     site = fresh_site(tmp_path)
-    (site.media / "a\nb.png").write_bytes((site.media / "poster.png").read_bytes())
-    (site.playlists / "shop.yaml").write_text(PLAYLIST)
-    site.publish(now=datetime.now(UTC))
+    sign_with_extra_names(site, *names)
     with BundleServer(site.out) as server:
         screen = Screen(tmp_path / "screen", site, server.url)
         result = sync_once(screen, site.public, server.url)
     assert result.returncode == 1, result.stderr
-    assert "not allowed" in result.stderr, result.stderr
-    assert not any("\n" in path.name for path in screen.media.rglob("*"))
+    assert said in result.stderr, result.stderr
+    assert screen.files() == {}
 
 
 def test_the_same_picture_in_two_folders_installs_both(tmp_path: Path) -> None:
