@@ -67,12 +67,14 @@ def open_regular(path: Path) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def opened_path(handle: BinaryIO) -> str:
+def opened_path(handle: BinaryIO, path: Path) -> str:
     """A name that opens the very file ``handle`` has open, for libraries that want a name (FFmpeg, Pillow).
 
-    ``/proc/self/fd/N`` reopens the open file itself, not whatever its path names by now.
+    ``/proc/self/fd/N`` reopens the open file itself, not whatever ``path`` names by now. Where
+    there is no /proc (a Mac previewing), ``path`` itself, checked a moment ago.
     """
-    return f"/proc/self/fd/{handle.fileno()}"
+    proc = f"/proc/self/fd/{handle.fileno()}"
+    return proc if os.path.exists(proc) else str(path)
 
 
 def refuse_empty(path: Path) -> None:

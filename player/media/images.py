@@ -89,7 +89,7 @@ def _open(path: Path, max_pixels: int) -> ImageFile.ImageFile:
     try:
         with open_regular(path) as handle:
             refuse_empty(path)
-            im = Image.open(opened_path(handle), formats=FORMATS)  # Pillow opens its own copy of the file
+            im = Image.open(opened_path(handle, path), formats=FORMATS)  # Pillow opens its own copy of the file
     except MediaError:
         raise
     except Exception as exc:  # see _load_upright for why this is broad

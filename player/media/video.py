@@ -109,7 +109,7 @@ def _open(path: Path) -> tuple[InputContainer, VideoStream]:
     try:
         with open_regular(path) as handle:
             refuse_empty(path)
-            container = av.open(opened_path(handle), metadata_errors="ignore")  # FFmpeg opens its own copy
+            container = av.open(opened_path(handle, path), metadata_errors="ignore")  # FFmpeg opens its own copy
     except Exception as exc:  # FFmpeg raises OSError and ValueError subclasses, by cause
         raise _wrap(path, exc) from exc
     try:
