@@ -31,7 +31,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, TextIO
 
@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 PARTIAL_PREFIX = ".sync-"
 MAX_REDIRECTS = 5  # within the configured origin (SyncClient._get)
+CLOCK_SKEW = timedelta(hours=1)  # how far behind a publisher's clock a screen's may be (SyncClient._check_clock)
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,33 @@ class SyncClient:
             )
         if current is not None and manifest.version == current and installed.files != _file_map(manifest):
             raise BundleError(f"manifest version {current} was installed with different files: refused")
+        self._check_clock(manifest, same_channel)
         if manifest.expires <= self._now():
             raise BundleError(f"manifest version {manifest.version} expired at {manifest.expires.isoformat()}")
+
+    def _check_clock(self, manifest: Manifest, same_channel: bool) -> None:
+        """The installed manifest's issue time is a floor for time itself.
+
+        A clock well before it (more than :data:`CLOCK_SKEW`: publisher and screen clocks differ a
+        little) is wrong (set back, or a board without a battery booted at an old date),
+        and with it any expiry check: a manifest that expired weeks ago would look valid. And a
+        manifest of the same channel issued before the installed one is a replay.
+        """
+        floor = self.state.manifest_issued()
+        if floor is None:
+            return
+        now = self._now()
+        if now < floor - CLOCK_SKEW:
+            raise BundleError(
+                f"the clock says {now.isoformat()}, before the installed manifest was issued "
+                f"({floor.isoformat()}): the clock is wrong, so expiry cannot be checked, and nothing is "
+                "installed until it is right (check time sync: timedatectl)"
+            )
+        if same_channel and manifest.issued < floor:
+            raise BundleError(
+                f"manifest version {manifest.version} was issued at {manifest.issued.isoformat()}, before the "
+                f"installed one ({floor.isoformat()}): refused as a replay"
+            )
 
     def _check_unchanged(self, installed: Installed) -> None:
         """A 304: the installed manifest is still what the server serves. Believe it only anew.

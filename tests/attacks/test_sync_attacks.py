@@ -167,3 +167,25 @@ def test_redirects_leave_neither_the_origin_nor_the_scheme(tmp_path: Path) -> No
         screen = Screen(tmp_path / "screen-moved", site, server.url)
         assert sync_once(screen, site.public, server.url).returncode == 0
         assert screen.files() == published_files(site)
+
+
+def test_a_clock_set_back_does_not_make_an_expired_manifest_valid(tmp_path: Path) -> None:
+    """The screen's clock goes back 400 days (or a board without a battery boots at an old date):
+    a manifest that expired 30 days ago would look valid. The installed manifest's issue time is a
+    floor for the clock: before it, nothing is installed."""
+    now = datetime.now(UTC)
+    site = Site(tmp_path / "site")
+    site.publish(now=now - timedelta(days=60), expires=timedelta(days=67))  # v1: valid today
+    with BundleServer(site.out) as server:
+        screen = Screen(tmp_path / "screen", site, server.url)
+        assert screen.client(now=now).sync_once().version == 1
+        site.image("poster.png", (0, 0, 255))
+        site.publish(now=now - timedelta(days=50), expires=timedelta(days=20))  # v2: expired 30 days ago
+        try:
+            screen.client(now=now - timedelta(days=400)).sync_once()
+        except Exception as error:  # the refusal's type is what is asserted
+            refused: Exception | None = error
+        else:
+            refused = None
+    assert refused is not None and "clock" in str(refused), refused
+    assert json.loads((screen.state / "sync" / "installed.json").read_text())["version"] == 1
