@@ -300,11 +300,11 @@ def _uplinks(config: Config, env: Environment, status_path: Path, screen_id: str
 
     token = env.environ.get("SIGNAGE_TOKEN") or config.sync.token
     threads: list[Heartbeat | ProofUploader] = []
-    if reporting.heartbeat_url:
+    if reporting.heartbeat_url and _token_safe("heartbeat_url", reporting.heartbeat_url, token):
         threads.append(
             Heartbeat(reporting.heartbeat_url, status_path, reporting.heartbeat_interval, token, requests.Session())
         )
-    if reporting.proof_url:
+    if reporting.proof_url and _token_safe("proof_url", reporting.proof_url, token):
         threads.append(
             ProofUploader(
                 reporting.proof_url,
@@ -317,6 +317,22 @@ def _uplinks(config: Config, env: Environment, status_path: Path, screen_id: str
             )
         )
     return threads
+
+
+def _token_safe(field: str, url: str, token: str | None) -> bool:
+    """False (and one warning) when the token would cross the network in clear to ``url``:
+    nothing is sent there, as `signage sync` refuses to start in that case. The screen plays on."""
+    from player.fleet.sync import token_in_clear
+
+    if token and token_in_clear(url):
+        log.warning(
+            "reporting.%s %s is plain http to another machine: the token would travel in clear, so nothing "
+            "is sent there; use an https:// URL",
+            field,
+            url,
+        )
+        return False
+    return True
 
 
 def _power_gate(config: Config, display_power: DisplayPower, guard: ClockGuard | None) -> PowerGate:

@@ -189,3 +189,21 @@ def test_a_clock_set_back_does_not_make_an_expired_manifest_valid(tmp_path: Path
             refused = None
     assert refused is not None and "clock" in str(refused), refused
     assert json.loads((screen.state / "sync" / "installed.json").read_text())["version"] == 1
+
+
+def test_the_player_sends_no_report_with_a_token_over_plain_http(tmp_path: Path) -> None:
+    """Heartbeats and proof of play carry the sync token: over plain http to another machine, the
+    player sends nothing there (one warning) and plays on. Nothing is contacted: refused first."""
+    for folder in ("playlists", "media", "state", "config"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "config" / "player.yaml").write_text(
+        "timezone: UTC\nreporting:\n  heartbeat_url: http://signage.invalid/heartbeat\n"
+        "  proof_url: http://192.0.2.7/proof\n"
+    )
+    (tmp_path / "playlists" / "house.yaml").write_text("name: house\nslides:\n  - {text: Hello, duration: 60}\n")
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "TZ": "UTC", "SIGNAGE_TOKEN": "s3cret"}
+    command = [sys.executable, "-m", "player", "run", "--windowed", "--size", "160x90", "--duration", "1.5"]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=DEADLINE_S)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "travel in clear" in line]
+    assert len(warnings) == 2 and "s3cret" not in result.stderr, result.stderr
