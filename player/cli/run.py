@@ -56,7 +56,7 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
     from player.ops.notify import Notifier
 
     notifier = Notifier(env.environ)
-    kept = _kept_screen(notifier)
+    kept = _take_over_kept_screen(notifier)
     try:
         open_display(env.environ, headless=False, kept_screen=kept is not None)
     except NoDisplay as error:
@@ -67,7 +67,7 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
 
     def background() -> list[Background]:
         """What starts once the first frame is up."""
-        _keep_screen(player, notifier, kept)
+        _hand_screen_to_systemd(player, notifier, kept)
         watcher = _watcher(args, config, library, player)
         watcher.check_after(0)  # whatever changed in the folders since the rescan above
         return [watcher, *_uplinks(config, env, _status_path(args, config, env), config.screen_id or env.hostname())]
@@ -114,7 +114,7 @@ class _Run:
     kept: KmsPresenter | None  # the screen a player before this one kept (render/kms.py)
 
 
-def _kept_screen(notifier: Notifier) -> KmsPresenter | None:
+def _take_over_kept_screen(notifier: Notifier) -> KmsPresenter | None:
     """The screen systemd kept for this service through a restart, taken over; None on a fresh start.
 
     When it cannot be used, systemd is told to let it go, so that SDL can open the display.
@@ -131,7 +131,7 @@ def _kept_screen(notifier: Notifier) -> KmsPresenter | None:
     return kept
 
 
-def _keep_screen(player: Player, notifier: Notifier, kept: KmsPresenter | None) -> None:
+def _hand_screen_to_systemd(player: Player, notifier: Notifier, kept: KmsPresenter | None) -> None:
     """Hand the screen's device to systemd, so that a crash leaves the last frame up (render/kms.py),
     and vouch for the frames on it from now on (player/ops/notify.py)."""
     from player.ops.notify import KEPT_SCREEN

@@ -10,7 +10,7 @@ from pathlib import Path
 from player.core.errors import Location, MediaError, Problem
 from player.core.loader import LoadResult, is_playlist_file, load_playlists
 from player.core.model import Playlist
-from player.media.files import check_in_folder
+from player.media.files import check_in_folder, refusal
 
 READ_LIMIT = 1024 * 1024 + 1  # one byte past the loader's limit, so it can say "too big"
 
@@ -70,7 +70,7 @@ def _media_problem(media: Path, path: str) -> str | None:
     try:
         check_in_folder(media / path, media)
     except MediaError as error:
-        return f"media file {path!r} refused: {str(error).split(': ', 1)[-1]}"
+        return f"media file {path!r} refused: {refusal(error, media / path)}"
     return None
 
 

@@ -30,7 +30,7 @@ from player.fleet.bundle import (
     sign,
     verify,
 )
-from player.media.files import check_in_folder
+from player.media.files import check_in_folder, refusal
 from player.ops.atomic import write_bytes_atomic
 from player.ops.hashing import sha256_file
 
@@ -63,10 +63,12 @@ def collect(playlists: Path, media: Path, default_timezone: str) -> list[tuple[s
                 files.append((f"media/{path.relative_to(media).as_posix()}", path))
     for logical, path in files:
         try:
-            check_in_folder(path, path.parent)
+            check_in_folder(path, media if logical.startswith("media/") else playlists)
             check_logical_path(logical)  # what screens would refuse, refused here first
-        except (MediaError, BundleError) as error:
-            problems.append(Problem(Location(str(path), 1, 1), logical, f"not published: {_reason(error)}"))
+        except MediaError as error:
+            problems.append(Problem(Location(str(path), 1, 1), logical, f"not published: {refusal(error, path)}"))
+        except BundleError as error:
+            problems.append(Problem(Location(str(path), 1, 1), logical, f"not published: {error}"))
     try:
         check_distinct([logical for logical, _ in files])
     except BundleError as error:
@@ -74,10 +76,6 @@ def collect(playlists: Path, media: Path, default_timezone: str) -> list[tuple[s
     if problems:
         raise ContentError(problems)
     return files
-
-
-def _reason(error: MediaError | BundleError) -> str:
-    return str(error).split(": ", 1)[-1]
 
 
 def publish(

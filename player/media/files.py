@@ -43,6 +43,12 @@ def check_in_folder(path: Path, folder: Path) -> os.stat_result:
     return info
 
 
+def refusal(error: MediaError, path: Path) -> str:
+    """What :func:`check_in_folder` said of ``path``, without the path it starts with (for
+    messages that name the file their own way)."""
+    return str(error).removeprefix(f"{path}: ")
+
+
 def open_regular(path: Path) -> BinaryIO:
     """Open ``path`` for reading only if it is a regular file: no link followed, never blocking on a FIFO.
 
@@ -77,9 +83,9 @@ def opened_path(handle: BinaryIO, path: Path) -> str:
     return proc if os.path.exists(proc) else str(path)
 
 
-def refuse_empty(path: Path) -> None:
-    """Raise MediaError for a 0-byte file (OSError from the stat goes to the caller's wrapper)."""
-    if path.stat().st_size == 0:
+def refuse_empty(path: Path, handle: BinaryIO) -> None:
+    """Raise MediaError if the file ``handle`` has open (from :func:`open_regular`) is 0 bytes."""
+    if os.fstat(handle.fileno()).st_size == 0:
         raise MediaError(f"{path}: {EMPTY_HINT}")
 
 

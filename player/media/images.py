@@ -88,7 +88,7 @@ def _open(path: Path, max_pixels: int) -> ImageFile.ImageFile:
 
     try:
         with open_regular(path) as handle:
-            refuse_empty(path)
+            refuse_empty(path, handle)
             im = Image.open(opened_path(handle, path), formats=FORMATS)  # Pillow opens its own copy of the file
     except MediaError:
         raise

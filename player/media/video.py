@@ -108,7 +108,7 @@ def _open(path: Path) -> tuple[InputContainer, VideoStream]:
         raise MediaError(f"{path}: cannot play video without PyAV; {INSTALL_HINT}") from exc
     try:
         with open_regular(path) as handle:
-            refuse_empty(path)
+            refuse_empty(path, handle)
             container = av.open(opened_path(handle, path), metadata_errors="ignore")  # FFmpeg opens its own copy
     except Exception as exc:  # FFmpeg raises OSError and ValueError subclasses, by cause
         raise _wrap(path, exc) from exc
