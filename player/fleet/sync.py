@@ -236,6 +236,7 @@ class SyncClient:
     def _install(self, manifest: Manifest, installed: Installed) -> SyncOutcome:
         ready: dict[str, Path] = {}  # sha256 -> a verified temporary file
         needed = [entry for entry in manifest.files if not self._on_disk(entry)]
+        self._clear_the_way(needed, manifest, installed)
         downloaded_bytes = 0
         try:
             for entry in needed:
@@ -280,6 +281,58 @@ class SyncClient:
             if here.is_symlink():
                 raise SyncError(f"{logical}: {here} is a symbolic link; sync never writes through one: remove it")
         return self.folders[top] / rest
+
+    def _clear_the_way(self, needed: list[FileEntry], manifest: Manifest, installed: Installed) -> None:
+        """Make room where a file goes and a folder stands, or a folder goes and a file stands.
+
+        What stands in the way is removed only if nothing is lost: an empty folder, a file this
+        client installed that the new manifest drops, or this client's own temporary files. A
+        legitimate bundle changes shape this way (media/promo a file in one version, a folder in
+        the next). Anything else (a folder someone filled by hand) refuses the version, by
+        name, before a byte is downloaded; the content on screen stays as it is.
+        """
+        keep = {entry.path for entry in manifest.files}
+        dropped = {self._target(p): sha for p, sha in (installed.files or {}).items() if p not in keep}
+
+        def ours(path: Path) -> bool:
+            if not stat.S_ISREG(path.lstat().st_mode):
+                return False
+            return path.name.startswith(PARTIAL_PREFIX) or (
+                path in dropped and sha256_file(path)[0] == dropped[path]
+            )
+
+        obstacles = [found for entry in needed if (found := self._in_the_way(entry)) is not None]
+        for path, entry in obstacles:
+            inside = [Path(root, name) for root, _, names in os.walk(path) for name in names]
+            if not all(ours(file) for file in (inside if path.is_dir() else [path])):
+                kind = "a folder" if path.is_dir() else "a file"
+                goes = "a file" if path == self._target(entry.path) else "a folder"
+                raise SyncError(
+                    f"{self._logical(path, entry)} is {kind} on this screen, where version {manifest.version} puts "
+                    f"{goes} ({entry.path}): move it away; the content on screen stays as it is until then"
+                )
+        for path, _ in obstacles:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+            log.info("removed %s: version %d puts another kind of entry there", path, manifest.version)
+
+    def _in_the_way(self, entry: FileEntry) -> tuple[Path, FileEntry] | None:
+        """A file where ``entry`` needs a folder, or a folder where it goes; None if the way is clear."""
+        target = self._target(entry.path)  # refuses folders that are links
+        top = self.folders[entry.path.partition("/")[0]]
+        for folder in reversed(target.parents[: len(target.relative_to(top).parts) - 1]):
+            if not folder.exists():
+                return None
+            if not folder.is_dir():
+                return folder, entry
+        # A file, a FIFO or a link there is replaced by the rename, unread and unfollowed.
+        return (target, entry) if target.is_dir() and not target.is_symlink() else None
+
+    def _logical(self, path: Path, entry: FileEntry) -> str:
+        top = entry.path.partition("/")[0]
+        return f"{top}/{path.relative_to(self.folders[top]).as_posix()}"
 
     def _on_disk(self, entry: FileEntry) -> bool:
         """Whether ``entry`` is in place: a plain file with its hash (nothing else is read: a FIFO would block)."""

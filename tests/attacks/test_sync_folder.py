@@ -5,6 +5,7 @@ loopback; a hang is the attack, so every run has a deadline."""
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -110,3 +111,57 @@ def test_the_same_picture_in_two_folders_installs_both(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert screen.files() == published_files(site)
     assert screen.hidden() == []  # no .part left behind
+
+
+def test_a_folder_planted_where_a_file_goes_is_refused_by_name_until_it_is_gone(tmp_path: Path) -> None:
+    """Row: a directory planted where the next manifest puts a file made every later sync fail
+    with a bare OSError. Now: one clear refusal naming it, the content in place; an empty one
+    (nothing to lose) is removed and the file installed."""
+    site = fresh_site(tmp_path)
+    with BundleServer(site.out) as server:
+        screen = Screen(tmp_path / "screen", site, server.url)
+        assert sync_once(screen, site.public, server.url).returncode == 0
+        before = screen.files()
+        site.image("sale.png", (0, 0, 255))
+        (site.playlists / "shop.yaml").write_text(PLAYLIST_WITH_SALE)
+        site.publish(now=datetime.now(UTC))
+        planted = screen.media / "sale.png"
+        planted.mkdir()
+        (planted / "notes.txt").write_text("someone's\n")
+        refused = sync_once(screen, site.public, server.url)
+        assert refused.returncode == 1, refused.stderr
+        assert "Traceback" not in refused.stderr and "media/sale.png is a folder" in refused.stderr
+        assert screen.files() == {**before, "media/sale.png/notes.txt": screen.files()["media/sale.png/notes.txt"]}
+        assert "sale.png" in str(last_sync(screen).get("last_error"))
+        (planted / "notes.txt").unlink()  # an empty folder holds nothing to lose: sync removes it
+        result = sync_once(screen, site.public, server.url)
+    assert result.returncode == 0, result.stderr
+    assert screen.files() == published_files(site)
+
+
+def test_a_file_that_becomes_a_folder_between_versions_installs(tmp_path: Path) -> None:
+    """A legitimate bundle: version 1 has media/promo (a file), version 2 media/promo/a.png."""
+    site = fresh_site(tmp_path)
+    (site.media / "promo").write_bytes(b"version 1\n")
+    site.publish(now=datetime.now(UTC))
+    with BundleServer(site.out) as server:
+        screen = Screen(tmp_path / "screen", site, server.url)
+        assert sync_once(screen, site.public, server.url).returncode == 0
+        (site.media / "promo").unlink()
+        (site.media / "promo").mkdir()
+        site.image("promo/a.png", (1, 2, 3))
+        site.publish(now=datetime.now(UTC))
+        forward = sync_once(screen, site.public, server.url)
+        assert forward.returncode == 0, forward.stderr
+        assert screen.files() == published_files(site)
+        shutil.rmtree(site.media / "promo")
+        (site.media / "promo").write_bytes(b"version 1\n")
+        site.publish(now=datetime.now(UTC))
+        back = sync_once(screen, site.public, server.url)
+    assert back.returncode == 0, back.stderr
+    assert screen.files() == published_files(site)
+
+
+PLAYLIST_WITH_SALE = (
+    "name: shop\nslides:\n  - {image: poster.png, duration: 10}\n  - {image: sale.png, duration: 10}\n"
+)
