@@ -63,7 +63,7 @@ def test_the_status_round_trips_and_a_missing_or_torn_one_raises(state: StateDir
 
 def test_installed_round_trips_and_reads_empty_before_the_first_install(state: StateDir) -> None:
     assert state.read_installed() == Installed()
-    record = Installed(3, "lobby", "2026-12-31T00:00:00+00:00", {"media/a.png": "ab" * 32})
+    record = Installed(3, "lobby", "2026-12-31T00:00:00+00:00", {"media/a.png": "ab" * 32}, "0123456789abcdef")
     state.write_installed(record)
     assert state.read_installed() == record
     # The bytes the sync client has always written (docs/fleet.md describes them).
@@ -71,6 +71,7 @@ def test_installed_round_trips_and_reads_empty_before_the_first_install(state: S
         "version": 3,
         "channel": "lobby",
         "expires": "2026-12-31T00:00:00+00:00",
+        "key": "0123456789abcdef",
         "files": {"media/a.png": "ab" * 32},
     }
 

@@ -39,7 +39,13 @@ def add_fleet_commands(commands: Subcommands) -> None:
     publish.add_argument("--channel", default="default", help="the group of screens it is for (default: default)")
     publish.add_argument("--renew", action="store_true", help="sign a new version even if nothing changed")
     publish.add_argument(
-        "--new-key", action="store_true", help="sign with a key other than the last manifest's (a key rotation)"
+        "--new-key", action="store_true", help="sign with a key other than the last manifest's (screens re-pinned)"
+    )
+    publish.add_argument(
+        "--rotate-from",
+        type=Path,
+        metavar="OLD_KEY",
+        help="hand trust on from this old private key to --key, in a statement screens follow by themselves",
     )
 
     sync = add_command(commands, "sync", cmd_sync)
@@ -76,7 +82,7 @@ def cmd_publish(args: argparse.Namespace, config: Config, env: Environment) -> i
     Refuses content that fails validation. Every file is stored once under objects/<sha256>;
     channels/NAME/manifest.json lists them, signed. Unchanged content writes nothing.
     """
-    from player.fleet.bundle import channel_name, load_private_key
+    from player.fleet.bundle import channel_name, key_id, load_private_key
     from player.fleet.publish import collect, parse_expiry, publish
 
     try:
@@ -85,11 +91,26 @@ def cmd_publish(args: argparse.Namespace, config: Config, env: Environment) -> i
     except ValueError as error:
         raise UsageError(str(error)) from None
     key = load_private_key(in_cwd(args.key, env))
+    old_key = load_private_key(in_cwd(args.rotate_from, env)) if args.rotate_from else None
     out = in_cwd(args.out, env)
     files = collect(config.playlists, config.media, config.timezone or "UTC")
     result = publish(
-        files, out, key, channel=channel, now=env.now(), expires=expires, renew=args.renew, new_key=args.new_key
+        files,
+        out,
+        key,
+        channel=channel,
+        now=env.now(),
+        expires=expires,
+        renew=args.renew,
+        new_key=args.new_key,
+        rotate_from=old_key,
     )
+    if old_key is not None:
+        print(
+            f"key {key_id(old_key.public_key())} handed on to {key_id(key.public_key())}: screens that trust the "
+            "old key follow by themselves; publish with the new key from now on",
+            file=env.stdout,
+        )
     if result.unchanged:
         print(f"unchanged: channel {channel} stays at version {result.version} ({result.files} files)", file=env.stdout)
     else:

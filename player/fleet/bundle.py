@@ -6,10 +6,15 @@ Layout under a publish folder (any static web server or object store can serve i
     channels/<channel>/manifest.json     the signed manifest of one channel
 
 ``manifest.json`` is ``{"format": 1, "key": KEY_ID, "payload": "<JSON text>",
-"signature": "<base64 Ed25519 signature of the payload's UTF-8 bytes>"}``. Signing the
-payload text as it is avoids any question of how JSON is normalised. The payload lists each
-logical path (``playlists/NAME.yaml`` or ``media/PATH``) with its sha256 and size, the
-channel, a version, and when it was issued and expires. Pure, apart from key files.
+"signature": "<base64 Ed25519 signature of the payload's UTF-8 bytes>", "rotations": [...]}``.
+Signing the payload text as it is avoids any question of how JSON is normalised. The payload
+lists each logical path (``playlists/NAME.yaml`` or ``media/PATH``) with its sha256 and size,
+the channel, a version, and when it was issued and expires.
+
+``rotations`` (optional) is the key's history: statements, each signed by an old key, that
+hand trust on to a new one (:func:`sign_rotation`). A screen that trusts an old key follows
+them, one signature at a time, to the key that signed the manifest (:func:`verify_chain`).
+Pure, apart from key files.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from player.ops.atomic import write_bytes_atomic
 FORMAT = 1
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 MAX_FILES = 100_000
+MAX_ROTATIONS = 64  # a key's history, carried in every manifest
+ROTATION = "signage-key-rotation"  # a statement's type: no manifest payload can be taken for one
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _CHANNEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -122,23 +129,68 @@ def check_logical_path(path: str) -> str:
     return path
 
 
-def sign(manifest: Manifest, key: Ed25519PrivateKey) -> bytes:
-    """The manifest.json file for ``manifest``, signed with ``key``."""
+@dataclass(frozen=True)
+class Rotation:
+    """A signed statement: the key ``old`` (an id) hands trust on to ``new`` from ``issued`` on."""
+
+    old: str
+    new: Ed25519PublicKey
+    issued: datetime
+
+
+def sign(manifest: Manifest, key: Ed25519PrivateKey, rotations: list[dict[str, str]] | None = None) -> bytes:
+    """The manifest.json file for ``manifest``, signed with ``key``, carrying the key's history."""
     payload = manifest.payload()
-    document = {
+    document: dict[str, object] = {
         "format": FORMAT,
         "key": key_id(key.public_key()),
         "payload": payload.decode("utf-8"),
         "signature": base64.b64encode(key.sign(payload)).decode("ascii"),
     }
+    if rotations:
+        document["rotations"] = rotations
     return json.dumps(document, indent=1).encode("utf-8") + b"\n"
 
 
+def sign_rotation(old: Ed25519PrivateKey, new: Ed25519PublicKey, now: datetime) -> dict[str, str]:
+    """The statement, signed with ``old``, that screens trusting it may trust ``new`` instead."""
+    payload = json.dumps(
+        {"type": ROTATION, "old": key_id(old.public_key()), "new": public_key_text(new), "issued": now.isoformat()},
+        sort_keys=True,
+    ).encode("utf-8")
+    return {"payload": payload.decode("utf-8"), "signature": base64.b64encode(old.sign(payload)).decode("ascii")}
+
+
+def read_rotation(statement: object, signer: Ed25519PublicKey) -> Rotation | None:
+    """The rotation ``statement`` says, if ``signer`` signed it; None for one it did not sign."""
+    if not isinstance(statement, dict):
+        return None
+    try:
+        payload = statement["payload"].encode("utf-8")
+        body = json.loads(payload)
+        if body["type"] != ROTATION or body["old"] != key_id(signer):
+            return None
+        signer.verify(base64.b64decode(statement["signature"], validate=True), payload)
+        return Rotation(body["old"], parse_public_key_text(body["new"]), _instant(body["issued"]))
+    except (InvalidSignature, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+        return None
+
+
 def verify(data: bytes, key: Ed25519PublicKey) -> Manifest:
-    """Check a manifest.json's signature with the pinned ``key`` and parse it.
+    """Check a manifest.json's signature with ``key`` (or a key it rotated to) and parse it."""
+    return verify_chain(data, key)[0]
+
+
+def verify_chain(data: bytes, trusted: Ed25519PublicKey) -> tuple[Manifest, Ed25519PublicKey]:
+    """Check a manifest.json's signature and parse it; also the key that signed it.
+
+    That is ``trusted`` itself, or a key ``trusted`` handed on to through the document's
+    rotation statements, each verified with the key before it: nobody without a trusted key
+    can add a link.
 
     Raises:
-        BundleError: oversized, malformed, signed by another key, or listing bad paths.
+        BundleError: oversized, malformed, signed by a key not reached from ``trusted``, or
+            listing bad paths.
     """
     if len(data) > MAX_MANIFEST_BYTES:
         raise BundleError(f"manifest is {len(data):,} bytes, over the {MAX_MANIFEST_BYTES:,} byte cap")
@@ -148,17 +200,28 @@ def verify(data: bytes, key: Ed25519PublicKey) -> Manifest:
         signature = base64.b64decode(document["signature"], validate=True)
         if document.get("format") != FORMAT:
             raise BundleError(f"manifest format {document.get('format')!r} is not supported (expected {FORMAT})")
+        statements = document.get("rotations", [])
+        if not isinstance(statements, list) or len(statements) > MAX_ROTATIONS:
+            raise BundleError(f"manifest rotations must be a list of at most {MAX_ROTATIONS} statements")
     except RecursionError:  # json's nesting limit: "[[[[..." is no manifest, and must not end the service
         raise BundleError("manifest is not a signed manifest document: nested too deep") from None
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as error:
         raise BundleError(f"manifest is not a signed manifest document: {error}") from None
-    try:
-        key.verify(signature, payload)
-    except InvalidSignature:
-        raise BundleError(
-            "manifest signature does not verify with the pinned public key (tampered, or signed with another key)"
-        ) from None
-    return parse_payload(payload)
+    signer = trusted
+    for _ in range(len(statements) + 1):  # a cycle of statements (A to B to A) ends here too
+        try:
+            signer.verify(signature, payload)
+            return parse_payload(payload), signer
+        except InvalidSignature:
+            pass
+        handed_on = next((r for s in statements if (r := read_rotation(s, signer)) is not None), None)
+        if handed_on is None:
+            break
+        signer = handed_on.new
+    raise BundleError(
+        f"manifest signature does not verify with the trusted public key {key_id(trusted)} nor any key it "
+        "handed on to (tampered, or signed with another key)"
+    )
 
 
 def parse_payload(payload: bytes) -> Manifest:
@@ -202,6 +265,16 @@ def _instant(text: str) -> datetime:
 
 
 # -- keys -----------------------------------------------------------------------------------
+
+
+def public_key_text(key: Ed25519PublicKey) -> str:
+    """A public key as base64 of its 32 raw bytes (as rotation statements and trust.json hold it)."""
+    return base64.b64encode(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode()
+
+
+def parse_public_key_text(text: str) -> Ed25519PublicKey:
+    """The key :func:`public_key_text` wrote (ValueError if ``text`` is not one)."""
+    return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
 
 
 def key_id(key: Ed25519PublicKey) -> str:

@@ -7,6 +7,7 @@ Re-publishing unchanged content writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from player.content.folder import load_folder, missing_media, playlist_files
 from player.core.errors import BundleError, ContentError, Location, MediaError, Problem
 from player.fleet.bundle import (
+    MAX_ROTATIONS,
     FileEntry,
     Manifest,
     check_distinct,
@@ -27,7 +29,9 @@ from player.fleet.bundle import (
     key_id,
     manifest_path,
     parse_payload,
+    public_key_text,
     sign,
+    sign_rotation,
     verify,
 )
 from player.media.files import check_in_folder, refusal
@@ -88,17 +92,34 @@ def publish(
     expires: timedelta,
     renew: bool = False,
     new_key: bool = False,
+    rotate_from: Ed25519PrivateKey | None = None,
 ) -> PublishResult:
     """Write the objects and the signed manifest of ``files`` into ``out``.
 
+    With ``rotate_from`` (the old private key), first sign the statement that hands trust on
+    from it to ``key``, and keep it in ``out/keys/rotations.json``: every manifest published
+    from then on carries the key's whole history, so a screen that still trusts any earlier
+    key follows it to this one, and no screen needs its pinned key replaced.
+
     Raises:
         BundleError: the last manifest here was signed by another key (screens pinned to
-            that key would refuse this one) and ``new_key`` does not say this is a rotation.
+            that key would refuse this one) and neither ``new_key`` nor a rotation statement
+            says this is a rotation.
     """
     manifest_file = out / manifest_path(channel)
-    found = _previous(manifest_file, key)
+    rotations = _read_rotations(out)
+    if rotate_from is not None:
+        if key_id(rotate_from.public_key()) == key_id(key.public_key()):
+            raise BundleError("--rotate-from names the key being published with: give the old key")
+        found = _previous(manifest_file, rotate_from)  # the old key's manifest, verified with it
+        if not _handed_to(rotations, key_id(rotate_from.public_key()), key):  # not twice when run again
+            rotations.append(sign_rotation(rotate_from, key.public_key(), now))
+        write_bytes_atomic(_rotations_file(out), json.dumps(rotations, indent=1).encode() + b"\n")
+        new_key = True
+    else:
+        found = _previous(manifest_file, key)
     previous = found[0] if found else None
-    if found and _is_rotation(manifest_file, found[1], key, new_key):
+    if found and _is_rotation(manifest_file, found[1], key, new_key or _handed_to(rotations, found[1], key)):
         renew = True  # the same content must be signed again, with the new key
     entries = []
     new_objects = 0
@@ -121,13 +142,50 @@ def publish(
     version = previous.version + 1 if previous else 1
     manifest = Manifest(channel=channel, version=version, issued=now, expires=now + expires, files=current)
     previous_mtime = int(manifest_file.stat().st_mtime) if manifest_file.exists() else None
-    write_bytes_atomic(manifest_file, sign(manifest, key))
+    write_bytes_atomic(manifest_file, sign(manifest, key, rotations))
     if previous_mtime is not None and int(manifest_file.stat().st_mtime) <= previous_mtime:
         # Web servers derive ETag and Last-Modified from whole-second mtimes (and size): a
         # same-size manifest rewritten within the second would look unchanged to every screen.
         later = previous_mtime + 1
         os.utime(manifest_file, (later, later))
     return PublishResult(version, len(current), new_objects, unchanged=False)
+
+
+def _rotations_file(out: Path) -> Path:
+    return out / "keys" / "rotations.json"
+
+
+def _read_rotations(out: Path) -> list[dict[str, str]]:
+    """The rotation statements kept in ``out`` (signed, so screens check each; only their shape is checked here)."""
+    path = _rotations_file(out)
+    if not path.exists():
+        return []
+    try:
+        statements = json.loads(path.read_bytes())
+        if not isinstance(statements, list) or not all(
+            isinstance(s, dict) and isinstance(s.get("payload"), str) and isinstance(s.get("signature"), str)
+            for s in statements
+        ):
+            raise ValueError("not a list of signed statements")
+    except (OSError, ValueError, RecursionError) as error:
+        raise BundleError(
+            f"{path} cannot be read ({error}): put back the last good copy (every published manifest carries "
+            "the same list, under \"rotations\")"
+        ) from None
+    if len(statements) >= MAX_ROTATIONS:
+        raise BundleError(f"{path} holds {len(statements)} rotations, the most a manifest carries")
+    return statements
+
+
+def _handed_to(rotations: list[dict[str, str]], old: str | None, key: Ed25519PrivateKey) -> bool:
+    """Whether a statement in ``rotations`` names ``old`` handing on to ``key`` (checked by screens, not here)."""
+    ours = public_key_text(key.public_key())
+    for statement in rotations:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            body = json.loads(statement["payload"])
+            if body.get("old") == old and body.get("new") == ours:
+                return True
+    return False
 
 
 def _is_rotation(manifest_file: Path, signed_by: str | None, key: Ed25519PrivateKey, new_key: bool) -> bool:

@@ -40,10 +40,19 @@ import urllib3
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from player.core.errors import BundleError, StorageError, SyncError
-from player.fleet.bundle import MAX_MANIFEST_BYTES, FileEntry, Manifest, manifest_path, verify
+from player.fleet.bundle import (
+    MAX_MANIFEST_BYTES,
+    FileEntry,
+    Manifest,
+    key_id,
+    manifest_path,
+    parse_public_key_text,
+    public_key_text,
+    verify_chain,
+)
 from player.ops.atomic import fsync_folder
 from player.ops.hashing import sha256_file
-from player.ops.statedir import Installed, StateDir
+from player.ops.statedir import Installed, StateDir, Trust
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +109,30 @@ class SyncClient:
         self._progress = progress
         self._complete_short = False
         self._deadline = float("inf")  # the current poll's, by time.monotonic (sync_once)
+        self._trusted = self._trusted_key()
+
+    def _trusted_key(self) -> Ed25519PublicKey:
+        """The key manifests must lead back to: the pinned one, or the one it last handed on to.
+
+        A pinned key other than the one trust.json was reached from is the operator re-pinning
+        (the way out of a compromised key): trust starts again from it, and versions count
+        afresh from its first manifest.
+        """
+        pinned = self.settings.pubkey
+        trust = self.state.read_trust()
+        if trust.pinned == key_id(pinned) and trust.key:
+            try:
+                return parse_public_key_text(trust.key)
+            except ValueError:
+                log.warning("%s is damaged: trusting the pinned key %s again", self.state.trust, key_id(pinned))
+        elif trust.pinned is not None:
+            log.warning(
+                "the pinned key is now %s (it was %s): trusting it from now on, with versions counted afresh "
+                "from its first manifest",
+                key_id(pinned),
+                trust.pinned,
+            )
+        return pinned
 
     # -- one poll --------------------------------------------------------------------------
 
@@ -116,19 +149,37 @@ class SyncClient:
         if data is None:
             self._check_unchanged(installed)
             return SyncOutcome(installed.version, not_modified=True)
-        manifest = verify(data, self.settings.pubkey)
-        self._check(manifest, installed)
-        outcome = self._install(manifest, installed)
+        manifest, signer = verify_chain(data, self._trusted)
+        self._check(manifest, installed, key_id(signer))
+        outcome = self._install(manifest, installed, key_id(signer))
         self.state.write_manifest(data)
         self.state.write_http_validators(validators)
+        self._trust(signer)
         return outcome
 
-    def _check(self, manifest: Manifest, installed: Installed) -> None:
+    def _trust(self, signer: Ed25519PublicKey) -> None:
+        """Record the key that signed what was just installed as the one to trust from now on."""
+        pinned = key_id(self.settings.pubkey)
+        if key_id(signer) != key_id(self._trusted):
+            log.warning(
+                "trusting key %s from now on: key %s handed on to it in a signed statement; manifests signed "
+                "by the old key are refused",
+                key_id(signer),
+                key_id(self._trusted),
+            )
+        if self.state.read_trust() != Trust(pinned, public_key_text(signer)):
+            self.state.write_trust(Trust(pinned, public_key_text(signer)))
+        self._trusted = signer
+
+    def _check(self, manifest: Manifest, installed: Installed, signer: str) -> None:
         if manifest.channel != self.settings.channel:
             raise BundleError(f"manifest is for channel {manifest.channel!r}, not {self.settings.channel!r}")
         # Versions count per channel: a screen moved to another channel takes that channel's newest.
         same_channel = installed.channel in (None, manifest.channel)
-        current = installed.version if same_channel else None
+        # And per key: a new key (handed on to, or pinned anew by the operator) starts its own
+        # count, so the version 10^18 a leaked key signed does not lock out the new key's content.
+        same_key = (installed.key or self.state.manifest_signer()) in (None, signer)
+        current = installed.version if same_channel and same_key else None
         if current is not None and manifest.version < current:
             raise BundleError(
                 f"manifest version {manifest.version} is older than the installed {current}: refused as a rollback"
@@ -136,7 +187,8 @@ class SyncClient:
             )
         if current is not None and manifest.version == current and installed.files != _file_map(manifest):
             raise BundleError(f"manifest version {current} was installed with different files: refused")
-        self._check_clock(manifest, same_channel)
+        if same_key:  # a leaked key's far-future issue time must not stop the clock for the new key
+            self._check_clock(manifest, same_channel)
         if manifest.expires <= self._now():
             raise BundleError(f"manifest version {manifest.version} expired at {manifest.expires.isoformat()}")
 
@@ -173,7 +225,7 @@ class SyncClient:
         validators, so the next poll fetches the server's manifest in full.
         """
         try:
-            saved = verify(self.state.read_manifest(), self.settings.pubkey)
+            saved, signer = verify_chain(self.state.read_manifest(), self._trusted)
         except OSError as error:
             raise SyncError(f"installed manifest unreadable ({error}); the next poll fetches it in full") from None
         except BundleError as error:
@@ -185,7 +237,7 @@ class SyncClient:
                 "still serves it: the publisher must publish again (signage publish renews it)"
             )
         if installed.version is not None:
-            self._check(saved, installed)  # the same channel and files as installed, not a rollback
+            self._check(saved, installed, key_id(signer))  # the same channel and files as installed, not a rollback
 
     def _past_deadline(self, what: str) -> None:
         """Raise SyncError once the poll's deadline has passed (called as bytes arrive)."""
@@ -233,7 +285,7 @@ class SyncClient:
 
     # -- installing ------------------------------------------------------------------------
 
-    def _install(self, manifest: Manifest, installed: Installed) -> SyncOutcome:
+    def _install(self, manifest: Manifest, installed: Installed, signer: str) -> SyncOutcome:
         ready: dict[str, Path] = {}  # sha256 -> a verified temporary file
         needed = [entry for entry in manifest.files if not self._on_disk(entry)]
         self._clear_the_way(needed, manifest, installed)
@@ -256,7 +308,7 @@ class SyncClient:
             raise
         removed = self._remove_obsolete(manifest, installed)
         self.state.write_installed(
-            Installed(manifest.version, manifest.channel, manifest.expires.isoformat(), _file_map(manifest))
+            Installed(manifest.version, manifest.channel, manifest.expires.isoformat(), _file_map(manifest), signer)
         )
         if needed or removed:
             log.info(

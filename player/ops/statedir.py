@@ -20,7 +20,8 @@ Layout::
       sync/                  the sync client's own (player.fleet.sync)
         manifest.json        the installed manifest, as signed
         http.json            its ETag and Last-Modified, for the next conditional GET
-        installed.json       version, channel, expiry and files installed
+        installed.json       version, channel, expiry, signing key and files installed
+        trust.json           the key trusted now: the pinned one, or one it handed on to
         last.json            when the last poll succeeded, and the last error
 """
 
@@ -68,10 +69,20 @@ class Installed:
     channel: str | None = None
     expires: str | None = None  # ISO 8601, as recorded after the signature was checked
     files: Mapping[str, str] | None = field(default=None, repr=False)  # logical path -> sha256
+    key: str | None = None  # the id of the key that signed it: versions count per key
 
     def as_json(self) -> dict[str, object]:
         files = dict(self.files) if self.files is not None else None
-        return {"version": self.version, "channel": self.channel, "expires": self.expires, "files": files}
+        fields = {"version": self.version, "channel": self.channel, "expires": self.expires, "key": self.key}
+        return {**fields, "files": files}
+
+
+@dataclass(frozen=True)
+class Trust:
+    """``sync/trust.json``: the key a screen trusts now, and the pinned key it was reached from."""
+
+    pinned: str | None = None  # the id of sync.pubkey when this was written
+    key: str | None = None  # base64 of the trusted key's raw bytes
 
 
 @dataclass(frozen=True)
@@ -97,6 +108,7 @@ class StateDir:
     manifest: Path
     http_validators: Path
     installed: Path
+    trust: Path
     last_sync: Path
 
     @classmethod
@@ -113,6 +125,7 @@ class StateDir:
             manifest=sync / "manifest.json",
             http_validators=sync / "http.json",
             installed=sync / "installed.json",
+            trust=sync / "trust.json",
             last_sync=sync / "last.json",
         )
 
@@ -151,6 +164,19 @@ class StateDir:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def manifest_signer(self) -> str | None:
+        """The id of the key that signed the installed manifest, as its document says; None if unreadable."""
+        key = read_json_object(self.manifest).get("key")
+        return key if isinstance(key, str) else None
+
+    def read_trust(self) -> Trust:
+        data = read_json_object(self.trust)
+        pinned, key = data.get("pinned"), data.get("key")
+        return Trust(pinned if isinstance(pinned, str) else None, key if isinstance(key, str) else None)
+
+    def write_trust(self, trust: Trust) -> None:
+        write_json_atomic(self.trust, {"pinned": trust.pinned, "key": trust.key}, indent=1)
+
     def read_http_validators(self) -> dict[str, str]:
         """The last manifest response's ``etag`` and ``last_modified`` (text values only)."""
         return {k: v for k, v in read_json_object(self.http_validators).items() if isinstance(v, str)}
@@ -160,12 +186,15 @@ class StateDir:
 
     def read_installed(self) -> Installed:
         data = read_json_object(self.installed)
-        version, channel, expires, files = (data.get(k) for k in ("version", "channel", "expires", "files"))
+        version, channel, expires, files, key = (
+            data.get(k) for k in ("version", "channel", "expires", "files", "key")
+        )
         return Installed(
             version if isinstance(version, int) else None,
             channel if isinstance(channel, str) else None,
             expires if isinstance(expires, str) else None,
             MappingProxyType({str(k): str(v) for k, v in files.items()}) if isinstance(files, dict) else None,
+            key if isinstance(key, str) else None,
         )
 
     def write_installed(self, installed: Installed) -> None:
