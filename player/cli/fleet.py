@@ -57,6 +57,11 @@ def add_fleet_commands(commands: Subcommands) -> None:
     sync.add_argument(
         "--deadline", type=float, help="give a poll up after S seconds, however slowly data still arrives (default 600)"
     )
+    sync.add_argument(
+        "--min-rate",
+        metavar="BYTES/SECONDS",
+        help="give a transfer up when fewer bytes arrive in that many seconds (default 15360/30: 512 bytes a second)",
+    )
 
 
 def cmd_keygen(args: argparse.Namespace, config: Config, env: Environment) -> int:
@@ -174,13 +179,21 @@ def _sync_settings(args: argparse.Namespace, config: Config, env: Environment) -
             f"the sync token would be sent in clear to {url}: use an https:// URL (or no token; "
             "plain http is allowed with a token only to this machine, for a local proxy)"
         )
+    limits: dict[str, float] = {"poll_deadline": args.deadline} if args.deadline else {}
+    if args.min_rate:
+        count, _, seconds = args.min_rate.partition("/")
+        try:
+            limits["rate_window"] = float(seconds or 30)
+            limits["min_rate"] = float(count) / limits["rate_window"]
+        except (ValueError, ZeroDivisionError):
+            raise UsageError(f"--min-rate must be BYTES/SECONDS, like 15360/30, not {args.min_rate!r}") from None
     return SyncSettings(
         url=url,
         pubkey=key,
         channel=channel,
         token=token,
         interval=args.interval or config.sync.interval,
-        **({"poll_deadline": args.deadline} if args.deadline else {}),
+        **limits,
     )
 
 

@@ -75,6 +75,10 @@ class SyncSettings:
     # A whole poll (the manifest and every object) gives up after this: a server that trickles
     # a byte every few seconds never trips the read timeout, and would hold the poll for ever.
     poll_deadline: float = 600.0
+    # And a transfer slower than this, over a whole window, is given up at once: the deadline
+    # alone would let a server hold a screen's poll for ten minutes every time.
+    min_rate: float = 512.0  # bytes a second
+    rate_window: float = 30.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -247,6 +251,9 @@ class SyncClient:
                 "slow: treated as down); the content stays, and the next poll resumes"
             )
 
+    def _pace(self, what: str) -> Pace:
+        return Pace(what, self.settings.min_rate, self.settings.rate_window)
+
     def _fetch_manifest(self) -> tuple[bytes | None, dict[str, str]]:
         url = f"{self.settings.url.rstrip('/')}/{manifest_path(self.settings.channel)}"
         headers = self._auth()
@@ -270,8 +277,10 @@ class SyncClient:
                 if response.status_code != 200:
                     raise SyncError(f"manifest: HTTP {response.status_code} from {url}")
                 data = bytearray()
+                pace = self._pace("manifest")
                 for chunk in _arriving(response):
                     self._past_deadline("manifest")
+                    pace.arrived(len(chunk))
                     data += chunk
                     if len(data) > MAX_MANIFEST_BYTES:
                         raise BundleError(f"manifest from {url} is over the {MAX_MANIFEST_BYTES:,} byte cap")
@@ -437,10 +446,12 @@ class SyncClient:
                 # so the next try resumes from where this one stopped.
                 response.raw.enforce_content_length = False
                 received = 0
+                pace = self._pace(entry.path)
                 with _open_partial(partial, mode) as handle:
                     try:
                         for chunk in _arriving(response):
                             self._past_deadline(f"{entry.path}: stopped at byte {have}")
+                            pace.arrived(len(chunk))
                             if have + len(chunk) > entry.size:
                                 handle.close()
                                 partial.unlink()
@@ -612,6 +623,28 @@ class SyncClient:
         if outcome.not_modified:
             log.debug("manifest unchanged (version %s)", outcome.version)
         return None
+
+
+class Pace:
+    """Gives a transfer up (SyncError) when a whole window passes below the minimum rate."""
+
+    def __init__(self, what: str, min_rate: float, window: float) -> None:
+        self.what, self.min_rate, self.window = what, min_rate, window
+        self._since = time.monotonic()
+        self._bytes = 0
+
+    def arrived(self, count: int) -> None:
+        self._bytes += count
+        now = time.monotonic()
+        elapsed = now - self._since
+        if elapsed < self.window:
+            return
+        if self._bytes < self.min_rate * elapsed:
+            raise SyncError(
+                f"{self.what}: {self._bytes} bytes in {elapsed:.0f} s, under the minimum of {self.min_rate:.0f} bytes "
+                "a second (a server or link too slow to finish: treated as down); the next poll resumes"
+            )
+        self._since, self._bytes = now, 0
 
 
 def _origin(url: str) -> tuple[str, str, int]:

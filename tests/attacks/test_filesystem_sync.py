@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from player.fleet.publish import collect, publish
-from tests.attacks.test_sync_attacks import fresh_site, last_sync, sync_once
+from tests.attacks.common import fresh_site, last_sync, sync_once
 from tests.fleet import Screen, Site, published_files
 from tests.httpserver import BundleServer
 

@@ -1,0 +1,69 @@
+"""The transfer itself: where a screen connects and what it sends. Redirects stay within the
+configured origin, and the bearer token never crosses a network in clear."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.attacks.common import DEADLINE_S, MANIFEST, fresh_site, sync_command, sync_once
+from tests.fleet import Screen, published_files
+from tests.httpserver import BundleServer
+
+
+def test_a_token_is_never_sent_in_clear_over_the_network(tmp_path: Path) -> None:
+    """Plain http with a token to anything but this machine is a setup error (exit 2): nothing is sent."""
+    site = fresh_site(tmp_path)
+    screen = Screen(tmp_path / "screen", site, "http://unused")
+    env = {**os.environ, "TZ": "UTC", "SIGNAGE_TOKEN": "s3cret"}
+    for url in ("http://signage.invalid/bundle", "http://192.0.2.7:8080"):  # never contacted: refused first
+        command = sync_command(screen, site.public, url, "--once")
+        result = subprocess.run(command, capture_output=True, text=True, timeout=DEADLINE_S, env=env)
+        assert result.returncode == 2, result.stderr
+        assert "in clear" in result.stderr and "s3cret" not in result.stderr, result.stderr
+    with BundleServer(site.out) as server:  # to this machine it is allowed (a local proxy)
+        server.require_token = "s3cret"
+        command = sync_command(screen, site.public, server.url, "--once")
+        assert subprocess.run(command, capture_output=True, text=True, timeout=DEADLINE_S, env=env).returncode == 0
+
+
+def test_redirects_leave_neither_the_origin_nor_the_scheme(tmp_path: Path) -> None:
+    """A server (or whoever answers for it) redirects elsewhere: refused before anything connects there.
+    Within the origin a redirect is followed (a moved folder)."""
+    site = fresh_site(tmp_path)
+    with BundleServer(site.out) as server:
+        port = server.url.rsplit(":", 1)[1]
+        elsewhere = [f"http://127.0.0.2:{port}{MANIFEST}",  # another host (loopback, so never the network)
+                     "http://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
+                     f"https://127.0.0.1:{port}{MANIFEST}"]  # another scheme
+        for location in elsewhere:
+            server.fault(MANIFEST, "status", code=302, headers={"Location": location}, times=1)
+            screen = Screen(tmp_path / f"screen-{len(server.requests)}", site, server.url)
+            result = sync_once(screen, site.public, server.url)
+            assert result.returncode == 1, result.stderr
+            assert "redirect" in result.stderr and "refused" in result.stderr, result.stderr
+            assert screen.files() == {}
+        server.fault(MANIFEST, "status", code=301, headers={"Location": f"{MANIFEST}?moved"}, times=1)
+        screen = Screen(tmp_path / "screen-moved", site, server.url)
+        assert sync_once(screen, site.public, server.url).returncode == 0
+        assert screen.files() == published_files(site)
+
+
+def test_the_player_sends_no_report_with_a_token_over_plain_http(tmp_path: Path) -> None:
+    """Heartbeats and proof of play carry the sync token: over plain http to another machine, the
+    player sends nothing there (one warning) and plays on. Nothing is contacted: refused first."""
+    for folder in ("playlists", "media", "state", "config"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "config" / "player.yaml").write_text(
+        "timezone: UTC\nreporting:\n  heartbeat_url: http://signage.invalid/heartbeat\n"
+        "  proof_url: http://192.0.2.7/proof\n"
+    )
+    (tmp_path / "playlists" / "house.yaml").write_text("name: house\nslides:\n  - {text: Hello, duration: 60}\n")
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "TZ": "UTC", "SIGNAGE_TOKEN": "s3cret"}
+    command = [sys.executable, "-m", "player", "run", "--windowed", "--size", "160x90", "--duration", "1.5"]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=DEADLINE_S)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "travel in clear" in line]
+    assert len(warnings) == 2 and "s3cret" not in result.stderr, result.stderr
