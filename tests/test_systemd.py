@@ -202,7 +202,8 @@ def test_player_keeps_the_display_devices() -> None:
 def test_sync_service_shape() -> None:
     unit = read_unit(SYNC)
     assert one(unit, "Service", "ExecStart") == f"{SIGNAGE} --config /etc/signage/player.yaml sync"
-    assert one(unit, "Service", "Type") == "simple"
+    assert one(unit, "Service", "Type") == "notify"
+    assert one(unit, "Service", "WatchdogSec") == "120"
     assert one(unit, "Service", "Restart") == "always"
     assert one(unit, "Service", "RestartSec") == "10"
     assert one(unit, "Service", "User") == "signage"

@@ -135,18 +135,34 @@ def cmd_sync(args: argparse.Namespace, config: Config, env: Environment) -> int:
     the config's `sync` section; the token comes from there or $SIGNAGE_TOKEN.
     """
     from player.fleet.sync import SyncClient
+    from player.ops.notify import Notifier
 
     settings = _sync_settings(args, config, env)
     for folder in (config.playlists, config.media, config.state):
         folder.mkdir(parents=True, exist_ok=True)
     # A progress bar on a terminal; under systemd, plain log lines.
     progress = env.stderr if env.stderr.isatty() else None
-    client = SyncClient(settings, config.playlists, config.media, config.state, progress=progress)
+    # Under systemd (Type=notify, WatchdogSec=): ready once the settings hold, alive while it works.
+    notifier = Notifier(env.environ)
+    client = SyncClient(
+        settings,
+        config.playlists,
+        config.media,
+        config.state,
+        progress=progress,
+        alive=notifier.alive,
+        report=notifier.status,
+    )
     stop = threading.Event()
     if not args.once:
         _stop_on_signals(stop, (signal.SIGTERM, signal.SIGINT))
         log.info("syncing channel %s from %s every %.0f s", settings.channel, settings.url, settings.interval)
-    return client.run(stop, once=args.once)
+    notifier.ready()
+    try:
+        return client.run(stop, once=args.once)
+    finally:
+        notifier.stopping()
+        notifier.close()
 
 
 def _sync_settings(args: argparse.Namespace, config: Config, env: Environment) -> SyncSettings:

@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 PARTIAL_PREFIX = ".sync-"
 MAX_REDIRECTS = 5  # within the configured origin (SyncClient._get)
+ALIVE_EVERY_S = 5.0  # how often a waiting client says it is alive (SyncClient._wait)
 CLOCK_SKEW = timedelta(hours=1)  # how far behind a publisher's clock a screen's may be (SyncClient._check_clock)
 
 
@@ -104,13 +105,21 @@ class SyncClient:
         session: requests.Session | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         progress: TextIO | None = None,
+        alive: Callable[[], None] = lambda: None,
+        report: Callable[[str], None] = lambda _: None,
     ) -> None:
+        """``alive`` is called while the client makes progress (each piece of a body, each
+        file, and while it waits between polls), so a service manager's watchdog can tell a
+        poll that hangs (a DNS lookup that never returns) from a long one; ``report`` gets a
+        line after every poll (systemd's STATUS=)."""
         self.settings = settings
         self.folders = {"playlists": playlists, "media": media}
         self.state = StateDir.at(state)
         self.session = session or requests.Session()
         self._now = now
         self._progress = progress
+        self._alive = alive
+        self._report = report
         self._complete_short = False
         self._deadline = float("inf")  # the current poll's, by time.monotonic (sync_once)
         self._trusted = self._trusted_key()
@@ -245,6 +254,7 @@ class SyncClient:
 
     def _past_deadline(self, what: str) -> None:
         """Raise SyncError once the poll's deadline has passed (called as bytes arrive)."""
+        self._alive()
         if time.monotonic() > self._deadline:
             raise SyncError(
                 f"{what}: the poll's {self.settings.poll_deadline:.0f} s deadline passed (the server is too "
@@ -301,6 +311,7 @@ class SyncClient:
         downloaded_bytes = 0
         try:
             for entry in needed:
+                self._alive()
                 if entry.sha256 not in ready:
                     ready[entry.sha256] = self._download(entry)
                     downloaded_bytes += entry.size
@@ -397,6 +408,7 @@ class SyncClient:
 
     def _on_disk(self, entry: FileEntry) -> bool:
         """Whether ``entry`` is in place: a plain file with its hash (nothing else is read: a FIFO would block)."""
+        self._alive()  # hashing a hundred thousand files takes a while
         target = self._target(entry.path)
         try:
             info = target.lstat()
@@ -585,7 +597,7 @@ class SyncClient:
         if not once:
             # A fleet that boots together (after a power cut) must not poll in step.
             delay = random.uniform(0, min(self.settings.interval, 30.0)) if first_delay is None else first_delay
-            if stop.wait(delay):
+            if self._wait(stop, delay):
                 return 0
         while True:
             error = self._poll()
@@ -598,13 +610,23 @@ class SyncClient:
                     return 1
                 delay = min(self.settings.max_backoff, 5.0 * 2 ** (failures - 1)) * random.uniform(0.5, 1.0)
                 log.warning("sync failed: %s; keeping the content on disk, retrying in %.0f s", error, delay)
-                if stop.wait(delay):
+                if self._wait(stop, delay):
                     return 0
                 continue
             if once:
                 return 0
-            if stop.wait(self.settings.interval * random.uniform(0.8, 1.2)):
+            if self._wait(stop, self.settings.interval * random.uniform(0.8, 1.2)):
                 return 0
+
+    def _wait(self, stop: threading.Event, seconds: float) -> bool:
+        """``stop.wait(seconds)``, saying it is alive every few seconds meanwhile."""
+        until = time.monotonic() + seconds
+        while (left := until - time.monotonic()) > 0:
+            self._alive()
+            if stop.wait(min(left, ALIVE_EVERY_S)):
+                return True
+        self._alive()
+        return stop.is_set()
 
     def _poll(self) -> Exception | None:
         """One poll, recorded in last.json; what it failed with, if it did. Never raises: whatever
@@ -613,13 +635,16 @@ class SyncClient:
             outcome = self.sync_once()
         except (SyncError, BundleError, OSError) as error:
             self._record(str(error))
+            self._report(f"last poll failed: {error}"[:200])
             return error
         except Exception as error:
             log.error("sync: unexpected %s in a poll (a bug worth reporting)", type(error).__name__, exc_info=True)
             failure = SyncError(f"unexpected {type(error).__name__}: {error}")
             self._record(str(failure))
+            self._report(f"last poll failed: {failure}"[:200])
             return failure
         self._record(None)
+        self._report(f"version {outcome.version} installed; last poll at {self._now():%Y-%m-%d %H:%M:%S %Z} worked")
         if outcome.not_modified:
             log.debug("manifest unchanged (version %s)", outcome.version)
         return None

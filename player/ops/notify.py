@@ -106,6 +106,7 @@ class Notifier:
         self.handed_back = handed_back(environ, os.getpid())
         self._vouch_note = vouch_note(environ)
         self._vouching = False
+        self._last_alive = -1.0e9
 
     @property
     def enabled(self) -> bool:
@@ -132,6 +133,13 @@ class Notifier:
 
     def ready(self) -> None:
         self.send("READY=1")
+
+    def alive(self) -> None:
+        """A watchdog ping, at most one a second however often it is called (a download's every piece)."""
+        now = time.monotonic()
+        if self.watchdog_interval is not None and now - self._last_alive >= 1.0:
+            self._last_alive = now
+            self.watchdog()
 
     def watchdog(self) -> None:
         self.send("WATCHDOG=1")

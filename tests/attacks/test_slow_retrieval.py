@@ -3,11 +3,16 @@ poll, and with it every update, for as long as it likes unless the client gives 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import socket
+import subprocess
 import time
 from pathlib import Path
 
-from tests.attacks.common import fresh_site, last_sync, sync_once
-from tests.fleet import Screen
+from tests.attacks.common import fresh_site, last_sync, sync_command, sync_once
+from tests.fleet import Screen, published_files
 from tests.httpserver import BundleServer
 
 
@@ -40,3 +45,40 @@ def test_a_transfer_below_the_minimum_rate_is_given_up_long_before_the_deadline(
     assert took < 15, took
     assert "minimum" in str(last_sync(screen).get("last_error"))
     assert screen.files() == {}
+
+
+def test_the_service_tells_systemd_it_is_alive_while_a_slow_server_holds_its_poll(tmp_path: Path) -> None:
+    """signage-sync.service is Type=notify with a watchdog: READY once started, then WATCHDOG=1
+    pings while bytes trickle in (a slow poll is not a hung one), and STATUS= after each poll."""
+    site = fresh_site(tmp_path)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(str(tmp_path / "notify.sock"))
+    listener.settimeout(1.0)
+    with BundleServer(site.out) as server, listener:
+        server.fault("/objects/*", "trickle", chunk=64, delay=0.1, times=1)
+        screen = Screen(tmp_path / "screen", site, server.url)
+        env = {**os.environ, "TZ": "UTC", "NOTIFY_SOCKET": str(tmp_path / "notify.sock"), "WATCHDOG_USEC": "4000000"}
+        command = sync_command(screen, site.public, server.url, "--interval", "2")  # first poll within 2 s
+        process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+        messages: list[tuple[float, str]] = []
+        try:
+            began = time.monotonic()
+            while time.monotonic() - began < 12 and not any("version 1 installed" in m for _, m in messages):
+                with contextlib.suppress(TimeoutError):
+                    messages.append((time.monotonic() - began, listener.recv(4096).decode()))
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(10) == 0
+            with contextlib.suppress(TimeoutError):
+                while True:
+                    messages.append((time.monotonic() - began, listener.recv(4096).decode()))
+        finally:
+            if process.poll() is None:
+                process.kill()
+            _, err = process.communicate()
+    texts = [m for _, m in messages]
+    assert texts and texts[0] == "READY=1", (texts, err)
+    pings = [t for t, m in messages if m == "WATCHDOG=1"]
+    installed_at = next(t for t, m in messages if "version 1 installed" in m)
+    assert len([t for t in pings if t < installed_at]) >= 2, (messages, err)  # during the slow download
+    assert texts[-1] == "STOPPING=1", texts
+    assert screen.files() == published_files(site)
