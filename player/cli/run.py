@@ -214,21 +214,28 @@ def _make_sync_folder(config: Config) -> None:
 
 
 def _watcher(args: argparse.Namespace, config: Config, library: ContentLibrary, player: Player) -> FolderWatcher:
-    """Watches the folders; each change asks the loop to rescan (on the loop's thread)."""
+    """Watches the folders and rescans them on its own thread; the loop gets only the result.
+
+    A rescan reads new playlists, and hashes and probes new `duration: auto` videos: a large
+    video dropped in takes seconds, which on the loop's thread would freeze the screen (and
+    a slow enough one trip the watchdog). The library is the watcher's alone once the loop
+    runs: nothing else touches it after the first frame.
+    """
     from player.content.watch import FolderWatcher
     from player.core.scheduler import Timetable
     from player.render.loop import Loaded
 
-    def rescan(target: Player) -> None:
+    def rescan() -> None:
         result = library.rescan()
         if result.unsettled is not None:
             watcher.check_after(result.unsettled + 0.05)
         if result.changed:
-            target.reload(Timetable(result.playlists), Loaded(result.problems, library.content_version))
+            timetable, loaded = Timetable(result.playlists), Loaded(result.problems, library.content_version)
+            player.post(lambda target: target.reload(timetable, loaded))
 
     watcher = FolderWatcher(
         [config.playlists, config.media],
-        lambda: player.post(rescan),
+        rescan,
         debounce=config.watch.debounce,
         rescan_every=config.watch.rescan_every,
         poll=args.poll or config.watch.poll,

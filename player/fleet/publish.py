@@ -109,33 +109,15 @@ def publish(
     manifest_file = out / manifest_path(channel)
     rotations = _read_rotations(out)
     if rotate_from is not None:
-        if key_id(rotate_from.public_key()) == key_id(key.public_key()):
-            raise BundleError("--rotate-from names the key being published with: give the old key")
         found = _previous(manifest_file, rotate_from)  # the old key's manifest, verified with it
-        if not _handed_to(rotations, key_id(rotate_from.public_key()), key):  # not twice when run again
-            rotations.append(sign_rotation(rotate_from, key.public_key(), now))
-        write_bytes_atomic(_rotations_file(out), json.dumps(rotations, indent=1).encode() + b"\n")
+        _hand_on(out, rotations, rotate_from, key, now)
         new_key = True
     else:
         found = _previous(manifest_file, key)
     previous = found[0] if found else None
     if found and _is_rotation(manifest_file, found[1], key, new_key or _handed_to(rotations, found[1], key)):
         renew = True  # the same content must be signed again, with the new key
-    entries = []
-    new_objects = 0
-    objects = out / "objects"
-    objects.mkdir(parents=True, exist_ok=True)
-    for logical, path in files:
-        digest, size = sha256_file(path)
-        target = objects / digest
-        # An object already here is believed only if it still hashes to its name (a corrupted
-        # one would otherwise be served, and refused by every screen, for ever).
-        if not _intact(target, digest, size):
-            temporary = objects / f".{digest}.tmp"
-            shutil.copyfile(path, temporary)
-            os.replace(temporary, target)
-            new_objects += 1
-        entries.append(FileEntry(logical, digest, size))
+    entries, new_objects = _write_objects(files, out / "objects")
     current = tuple(sorted(entries, key=lambda e: e.path))
     if previous is not None and previous.files == current and not renew and previous.expires > now:
         return PublishResult(previous.version, len(current), new_objects, unchanged=True)
@@ -149,6 +131,36 @@ def publish(
         later = previous_mtime + 1
         os.utime(manifest_file, (later, later))
     return PublishResult(version, len(current), new_objects, unchanged=False)
+
+
+def _write_objects(files: list[tuple[str, Path]], objects: Path) -> tuple[list[FileEntry], int]:
+    """Each file under ``objects/<sha256>``, unless it is there intact; the entries, and how many were written."""
+    entries = []
+    new_objects = 0
+    objects.mkdir(parents=True, exist_ok=True)
+    for logical, path in files:
+        digest, size = sha256_file(path)
+        target = objects / digest
+        # An object already here is believed only if it still hashes to its name (a corrupted
+        # one would otherwise be served, and refused by every screen, for ever).
+        if not _intact(target, digest, size):
+            temporary = objects / f".{digest}.tmp"
+            shutil.copyfile(path, temporary)
+            os.replace(temporary, target)
+            new_objects += 1
+        entries.append(FileEntry(logical, digest, size))
+    return entries, new_objects
+
+
+def _hand_on(
+    out: Path, rotations: list[dict[str, str]], old: Ed25519PrivateKey, new: Ed25519PrivateKey, now: datetime
+) -> None:
+    """Add the statement handing trust on from ``old`` to ``new`` to ``rotations`` and to ``out``."""
+    if key_id(old.public_key()) == key_id(new.public_key()):
+        raise BundleError("--rotate-from names the key being published with: give the old key")
+    if not _handed_to(rotations, key_id(old.public_key()), new):  # not twice when run again
+        rotations.append(sign_rotation(old, new.public_key(), now))
+    write_bytes_atomic(_rotations_file(out), json.dumps(rotations, indent=1).encode() + b"\n")
 
 
 def _rotations_file(out: Path) -> Path:

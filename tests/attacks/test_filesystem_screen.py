@@ -8,8 +8,10 @@ content and says, in one log line, which file it refused and why.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -116,3 +118,43 @@ def test_a_directory_symlinked_out_of_the_folder_is_not_followed(tmp_path: Path)
     assert rendered.returncode == 0, rendered.stderr
     assert Image.open(out).convert("RGB").getpixel((80, 45)) != (255, 0, 0), "the outside picture is on screen"
     assert "a.png" in said and "outside the media folder" in said, said
+
+
+def test_a_huge_video_dropped_in_is_hashed_and_probed_without_freezing_the_screen(tmp_path: Path) -> None:
+    """A gigabyte `duration: auto` video takes seconds to hash and probe. Done on the render loop's
+    thread, the screen froze that long (a video mid-play stopped, screenshots waited, a slow
+    enough file tripped the watchdog); the watcher's thread does it now. The loop's answer to
+    SIGUSR1 (a screenshot) is the probe of its liveness, asked for every 0.2 s throughout."""
+    root = screen_folder(tmp_path, "")
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "TZ": "UTC"}
+    command = [sys.executable, "-m", "player", "run", "--windowed", "--size", "160x90", "--duration", "25"]
+    process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.PIPE, text=True)
+    shot = root / "state" / "screenshot.png"
+    try:
+        began = time.monotonic()
+        while not (root / "state" / "status.json").exists():
+            assert time.monotonic() - began < DEADLINE_S and process.poll() is None, "no first frame"
+            time.sleep(0.1)
+        with (root / "media" / "big.mp4").open("wb") as big:
+            big.truncate(2**30)  # sparse: no disk, but every byte read and hashed
+        (root / "playlists" / "more.yaml").write_text("name: more\nslides:\n  - {video: big.mp4}\n")
+        slowest = 0.0
+        dropped = time.monotonic()
+        while time.monotonic() - dropped < 8:
+            before = shot.stat().st_mtime_ns if shot.exists() else 0
+            asked = time.monotonic()
+            process.send_signal(signal.SIGUSR1)
+            while (shot.stat().st_mtime_ns if shot.exists() else 0) == before and time.monotonic() - asked < 10:
+                time.sleep(0.01)
+            slowest = max(slowest, time.monotonic() - asked)
+            time.sleep(0.2)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            _, err = process.communicate(timeout=DEADLINE_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, err = process.communicate()
+    assert refusals(err, "big.mp4"), err  # it was hashed and probed meanwhile (and is no video)
+    print(f"slowest screenshot answer: {slowest:.2f} s")
+    assert slowest < 1.0, f"the screen did not answer for {slowest:.1f} s while big.mp4 was hashed"
