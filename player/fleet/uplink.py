@@ -76,10 +76,14 @@ class Heartbeat(_Periodic):
             return
         try:
             response = self.session.post(
-                self.url, data=body, headers=_headers(self.token, "application/json"), timeout=TIMEOUTS
+                self.url,
+                data=body,
+                headers=_headers(self.token, "application/json"),
+                timeout=TIMEOUTS,
+                allow_redirects=False,
             )
             if response.status_code >= 300:
-                log.warning("heartbeat: HTTP %d from the server", response.status_code)
+                log.warning("heartbeat: HTTP %d from the server%s", response.status_code, _not_followed(response))
         except requests.RequestException as error:
             log.warning("heartbeat not sent: %s", type(error).__name__)
 
@@ -125,16 +129,25 @@ class ProofUploader(_Periodic):
         batch = f"{self.screen_id}/{path.name}/{hashlib.sha256(body).hexdigest()[:16]}"
         headers = {**_headers(self.token, "application/x-ndjson"), "X-Batch-Id": batch}
         try:
-            response = self.session.post(self.url, data=body, headers=headers, timeout=TIMEOUTS)
+            response = self.session.post(self.url, data=body, headers=headers, timeout=TIMEOUTS, allow_redirects=False)
         except requests.RequestException as error:
             log.warning("proof of play %s not uploaded (%s); kept for the next try", path.name, type(error).__name__)
             return False
         if not 200 <= response.status_code < 300:
-            log.warning("proof of play %s: HTTP %d; kept for the next try", path.name, response.status_code)
+            status, why = response.status_code, _not_followed(response)
+            log.warning("proof of play %s: HTTP %d%s; kept for the next try", path.name, status, why)
             return False
         path.unlink(missing_ok=True)
         log.info("proof of play %s uploaded (%d bytes)", path.name, len(body))
         return True
+
+
+def _not_followed(response: requests.Response) -> str:
+    """Why a redirect was not followed: the screen's report (and its token) goes only where the
+    config says, never where a server or whoever answers for it points (another host, plain http)."""
+    if not response.is_redirect:
+        return ""
+    return f" (a redirect to {response.headers.get('Location', '?')}, not followed: put the final URL in the config)"
 
 
 def _headers(token: str | None, content_type: str) -> dict[str, str]:

@@ -3,9 +3,12 @@ configured origin, and the bearer token never crosses a network in clear."""
 
 from __future__ import annotations
 
+import http.server
 import os
 import subprocess
 import sys
+import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.attacks.common import DEADLINE_S, MANIFEST, fresh_site, sync_command, sync_once
@@ -67,3 +70,59 @@ def test_the_player_sends_no_report_with_a_token_over_plain_http(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if "travel in clear" in line]
     assert len(warnings) == 2 and "s3cret" not in result.stderr, result.stderr
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """Answers every POST with what the server says: a redirect elsewhere, or 204 (and records it)."""
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        self.server.seen.append((self.path, self.rfile.read(length)))  # type: ignore[attr-defined]
+        location = self.server.redirect_to  # type: ignore[attr-defined]
+        self.send_response(307 if location else 204)
+        if location:
+            self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def recording_server(host: str, redirect_to: str | None) -> http.server.ThreadingHTTPServer:
+    server = http.server.ThreadingHTTPServer((host, 0), _Recorder)
+    server.seen, server.redirect_to = [], redirect_to  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_reports_do_not_follow_a_redirect_to_another_host(tmp_path: Path) -> None:
+    """A 307 from the report server re-sends the POST, body and all, wherever it points: heartbeats
+    and proof of play go only to the configured URL (the redirect is logged, the proof kept)."""
+    elsewhere = recording_server("127.0.0.2", None)  # another host (loopback, so never the network)
+    port = elsewhere.server_address[1]
+    reports = recording_server("127.0.0.1", f"http://127.0.0.2:{port}/stolen")
+    try:
+        for folder in ("playlists", "media", "state/proof", "config"):
+            (tmp_path / folder).mkdir(parents=True)
+        base = f"http://127.0.0.1:{reports.server_address[1]}"
+        (tmp_path / "config" / "player.yaml").write_text(
+            f"timezone: UTC\nreporting:\n  heartbeat_url: {base}/heartbeat\n  heartbeat_interval: 5\n"
+            f"  proof_url: {base}/proof\n  proof_interval: 10\n"
+        )
+        (tmp_path / "playlists" / "house.yaml").write_text("name: house\nslides:\n  - {text: Hello, duration: 60}\n")
+        yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+        closed = tmp_path / "state" / "proof" / f"proof-{yesterday}.jsonl"  # a closed day's log, due for upload
+        closed.write_text('{"slide": "hello"}\n')
+        env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "TZ": "UTC", "SIGNAGE_TOKEN": "s3cret"}
+        command = [sys.executable, "-m", "player", "run", "--windowed", "--size", "160x90", "--duration", "13"]
+        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=DEADLINE_S)
+    finally:
+        for server in (reports, elsewhere):
+            server.shutdown()
+            server.server_close()
+    assert result.returncode == 0, result.stderr
+    assert {path for path, _ in reports.seen} >= {"/heartbeat", "/proof"}, (reports.seen, result.stderr)
+    assert elsewhere.seen == [], elsewhere.seen
+    assert "not followed" in result.stderr, result.stderr
+    assert closed.exists()  # not acknowledged by the configured server: kept for the next try
