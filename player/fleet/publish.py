@@ -207,7 +207,8 @@ def _is_rotation(manifest_file: Path, signed_by: str | None, key: Ed25519Private
         raise BundleError(
             f"{manifest_file} was signed by key {signed_by}, and this key is {ours}: screens that pin the "
             "old key would refuse every update. Use the old key, or, to rotate keys, follow docs/fleet.md "
-            '"Rotating the key" and pass --new-key'
+            '"Rotating the key": pass --rotate-from OLD_KEY (screens follow by themselves), or --new-key '
+            "once every screen is re-pinned"
         )
     return bool(signed_by) and signed_by != ours
 
