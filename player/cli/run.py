@@ -189,7 +189,7 @@ def _status_path(args: argparse.Namespace, config: Config, env: Environment) -> 
 def _reporter(
     config: Config, env: Environment, status_path: Path, notifier: Notifier, display_power: DisplayPower
 ) -> Reporter:
-    from player.ops.proof import ProofLog
+    from player.ops.proof import ProofLog, ProofWriter
     from player.render.reporting import Reporter
 
     state = StateDir.at(config.state)
@@ -197,7 +197,7 @@ def _reporter(
         notifier=notifier,
         status_path=status_path,
         screenshot_path=state.screenshot,
-        proof=ProofLog(state.proof, keep_days=config.reporting.keep_days),
+        proof=ProofWriter(ProofLog(state.proof, keep_days=config.reporting.keep_days)),
         screen_id=config.screen_id or env.hostname(),
         media=config.media,
         display_power=display_power.method,

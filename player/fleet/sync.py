@@ -240,6 +240,7 @@ class SyncClient:
         try:
             saved, signer = verify_chain(self.state.read_manifest(), self._trusted)
         except OSError as error:
+            self.state.write_http_validators({})  # so the next poll asks without them, and gets it whole
             raise SyncError(f"installed manifest unreadable ({error}); the next poll fetches it in full") from None
         except BundleError as error:
             self.state.write_http_validators({})

@@ -1,7 +1,9 @@
 """Proof of play: one JSON line per slide actually shown, and the report over them.
 
 A line is written when a slide leaves the screen (its real start and end are known then),
-flushed and fsynced, so a power cut loses at most the slide that was on screen. Logs rotate
+flushed and fsynced, so a power cut loses at most the slide that was on screen. On a screen
+the lines are written by :class:`ProofWriter`'s thread: hashing a just-played video (seconds
+for a large one) and the fsync of each line must never hold the render loop at a transition. Logs rotate
 daily (``proof-YYYY-MM-DD.jsonl``, by the UTC date of the slide's start) and old days are
 deleted after ``keep_days``.
 """
@@ -13,9 +15,11 @@ import io
 import json
 import logging
 import os
+import queue
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -61,7 +65,7 @@ class Play:
 
 
 class ProofLog:
-    """Appends plays to the day's log file. Main thread only (the render loop)."""
+    """Appends plays to the day's log file. One thread at a time (a ProofWriter's, or a test's)."""
 
     def __init__(self, folder: Path, keep_days: int = 90) -> None:
         self.folder = folder
@@ -94,6 +98,13 @@ class ProofLog:
             self._pruned = day
             self._prune(day)
 
+    def played(self, play: Play, media: Path | None) -> None:
+        """Record ``play``, with the sha256 of the file ``media`` it showed (None for text)."""
+        self.record(replace(play, sha256=self.media_hash(media)) if media is not None else play)
+
+    def close(self) -> None:
+        """Nothing is pending: every line was written as it came."""
+
     def media_hash(self, path: Path) -> str | None:
         """The sha256 of a media file, cached by (path, mtime, size)."""
         try:
@@ -115,6 +126,38 @@ class ProofLog:
         for path in log_files(self.folder):
             if _day_of(path) < oldest:
                 path.unlink(missing_ok=True)
+
+
+class ProofWriter:
+    """A ProofLog fed from the render loop and written on a thread of its own.
+
+    The loop hands each play over (:meth:`played`, a queue put) and goes on; the thread hashes
+    the media and appends the line. :meth:`close` writes what is still queued, so the last
+    slide of a run is recorded too.
+    """
+
+    def __init__(self, proof: ProofLog, *, close_timeout: float = 10.0) -> None:
+        self.proof = proof
+        self.close_timeout = close_timeout
+        self._queue: queue.SimpleQueue[tuple[Play, Path | None] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="proof-writer", daemon=True)
+        self._thread.start()
+
+    def played(self, play: Play, media: Path | None) -> None:
+        self._queue.put((play, media))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(self.close_timeout)
+        if self._thread.is_alive():
+            log.warning("proof of play: the last plays were not written within %.0f s", self.close_timeout)
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            try:
+                self.proof.played(*item)
+            except Exception:  # one bad line must not end proof of play for the run
+                log.exception("proof of play: a play could not be recorded")
 
 
 def log_name(day: date) -> str:

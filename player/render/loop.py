@@ -179,6 +179,7 @@ class Player:
                 self._wait(wait)
         finally:
             self.reporter.slide_ended(self.clock.now())
+            self.reporter.close()
             self.video.close()
 
     def step(self) -> float:

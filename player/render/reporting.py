@@ -18,7 +18,7 @@ from player.core.scheduler import Decision
 from player.ops.environment import Environment
 from player.ops.liveness import process_start
 from player.ops.notify import Notifier
-from player.ops.proof import COMPLETE_TOLERANCE_S, Play, ProofLog
+from player.ops.proof import COMPLETE_TOLERANCE_S, Play, ProofLog, ProofWriter
 from player.ops.statedir import LastSync, StateDir
 from player.ops.status import STATUS_REFRESH_S, Status, write_status
 from player.render.software import save_png
@@ -37,7 +37,7 @@ class Reporter:
     notifier: Notifier = field(default_factory=lambda: Notifier({}))
     status_path: Path | None = None
     screenshot_path: Path | None = None
-    proof: ProofLog | None = None
+    proof: ProofLog | ProofWriter | None = None
     screen_id: str = "screen"
     media: Path = Path(".")
     display_power: str = "none"  # how the panel is switched outside on_hours (player.ops.power)
@@ -115,18 +115,24 @@ class Reporter:
             and abs(started - decision.slide_start) <= tolerance
             and abs(now - decision.slide_end) <= tolerance
         )
-        self.proof.record(
+        self.proof.played(
             Play(
                 screen=self.screen_id,
                 playlist=decision.playlist,
                 slide_id=slide.id,
                 media=slide.media,
-                sha256=self.proof.media_hash(self.media / slide.media) if slide.media else None,
+                sha256=None,  # the proof's own thread hashes the file: seconds for a large video
                 start=started,
                 end=now,
                 completed=completed,
-            )
+            ),
+            self.media / slide.media if slide.media else None,
         )
+
+    def close(self) -> None:
+        """The run is over: write the proof still pending."""
+        if self.proof is not None:
+            self.proof.close()
 
     # -- the status file -------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from player.ops.proof import log_files, read_plays
+
 DEADLINE_S = 40  # a hang is the attack: far longer than any of these runs takes
 
 
@@ -158,3 +160,47 @@ def test_a_huge_video_dropped_in_is_hashed_and_probed_without_freezing_the_scree
     assert refusals(err, "big.mp4"), err  # it was hashed and probed meanwhile (and is no video)
     print(f"slowest screenshot answer: {slowest:.2f} s")
     assert slowest < 1.0, f"the screen did not answer for {slowest:.1f} s while big.mp4 was hashed"
+
+
+def test_the_proof_of_a_huge_file_just_played_is_hashed_without_freezing_the_screen(tmp_path: Path) -> None:
+    """Proof of play records the sha256 of what was shown, computed when the slide leaves the
+    screen: on the render loop's thread, a gigabyte file held the next slide back for seconds,
+    at the transition itself. The proof's own thread does it now (and the fsync of its line)."""
+    root = screen_folder(tmp_path, "")
+    (root / "playlists" / "house.yaml").write_text(  # cuts: a fade would delay a screenshot by itself
+        "name: house\ndefaults: {transition: cut}\nslides:\n  - {image: big.png, id: big, duration: 2}\n"
+        "  - {text: Still playing, id: fallback, duration: 3}\n"
+    )
+    with (root / "media" / "big.png").open("wb") as big:
+        Image.new("RGB", (160, 90), (200, 30, 30)).save(big, format="PNG")
+        big.truncate(2**30)  # a picture, then a sparse gigabyte after its end: hashed, never decoded
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "TZ": "UTC"}
+    command = [sys.executable, "-m", "player", "run", "--windowed", "--size", "160x90", "--duration", "13", "--at", AT]
+    process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.PIPE, text=True)
+    shot = root / "state" / "screenshot.png"
+    slowest = 0.0
+    try:
+        began = time.monotonic()
+        while not (root / "state" / "status.json").exists():
+            assert time.monotonic() - began < DEADLINE_S and process.poll() is None, "no first frame"
+            time.sleep(0.1)
+        shown = time.monotonic()
+        while time.monotonic() - shown < 10:  # across two ends of the 2 s picture, and their hashing
+            before = shot.stat().st_mtime_ns if shot.exists() else 0
+            asked = time.monotonic()
+            process.send_signal(signal.SIGUSR1)
+            while (shot.stat().st_mtime_ns if shot.exists() else 0) == before and time.monotonic() - asked < 10:
+                time.sleep(0.01)
+            slowest = max(slowest, time.monotonic() - asked)
+            time.sleep(0.2)
+        _, err = process.communicate(timeout=DEADLINE_S)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    plays = list(read_plays(log_files(root / "state" / "proof")))
+    big_plays = [p for p in plays if p["slide_id"] == "big"]
+    assert big_plays and big_plays[0]["sha256"], plays  # recorded, with its hash, by the proof's thread
+    print(f"slowest screenshot answer: {slowest:.2f} s")
+    assert slowest < 1.0, f"the screen did not answer for {slowest:.1f} s while big.png's proof was hashed"
