@@ -82,9 +82,12 @@ def painter_for(
     config: Config, env: Environment, size: tuple[int, int], fonts: FontChain | None = None, settle: float = 0.0
 ) -> Painter:
     """The configured painter for frames of ``size`` (fonts resolved here unless given)."""
+    from player.media.prepared import PreparedCache
+    from player.ops.statedir import StateDir
     from player.render.slides import Painter
     from player.render.text import FontChain
 
+    mb = config.prepared_cache_mb
     return Painter(
         config.media,
         size,
@@ -94,6 +97,7 @@ def painter_for(
         idle=config.idle,
         settle=settle,
         wall=env.now,
+        prepared=PreparedCache(StateDir.at(config.state).prepared, mb * 2**20) if mb else None,
     )
 
 

@@ -117,6 +117,7 @@ class Config:
     video_decoder: str = "auto"  # auto (hardware where it works), software, or a decoder name
     fonts: tuple[str, ...] = DEFAULT_FONTS
     max_megapixels: float = 50.0
+    prepared_cache_mb: int = 256  # pictures decoded and fitted, kept in state/prepared (0: none)
 
 
 _Record = TypeVar("_Record", bound="DataclassInstance")
@@ -202,6 +203,7 @@ class _ConfigReader(NodeReader):
             "timezone": self.read_timezone,
             "fonts": self.read_fonts,
             "max_megapixels": lambda node: self.convert(node, "max_megapixels", _megapixels),
+            "prepared_cache_mb": lambda node: self.convert(node, "prepared_cache_mb", _cache_megabytes),
             "display": lambda node: self.read_section(node, "display", base.display, _DISPLAY_PARSERS),
             "idle": lambda node: self.read_idle(node, base.idle),
             "sync": lambda node: self.read_sync(node, base.sync, anchor),
@@ -277,6 +279,12 @@ def _megapixels(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 1000:
         raise ValueError(f"expected a number of megapixels between 1 and 1000, got {value!r}")
     return float(value)
+
+
+def _cache_megabytes(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000_000:
+        raise ValueError(f"expected a whole number of megabytes (0 turns the cache off), got {value!r}")
+    return value
 
 
 def parse_size(value: object) -> tuple[int, int] | None:
@@ -360,6 +368,7 @@ _TOP_KEYS = (
     "screen_id",
     "fonts",
     "max_megapixels",
+    "prepared_cache_mb",
 )
 _DISPLAY_PARSERS: dict[str, Parser] = {
     "size": parse_size,

@@ -17,6 +17,7 @@ Layout::
       screenshot.png         the last frame asked for by SIGUSR1
       video-durations.json   video lengths by content sha256 (player.content.durations)
       proof/                 proof-YYYY-MM-DD.jsonl, one line a play (player.ops.proof)
+      prepared/              pictures decoded and fitted to the screen (player.media.prepared)
       sync/                  the sync client's own (player.fleet.sync)
         manifest.json        the installed manifest, as signed
         http.json            its ETag and Last-Modified, for the next conditional GET
@@ -103,6 +104,7 @@ class StateDir:
     screenshot: Path
     video_durations: Path  # read and written with read_durations and write_durations
     proof: Path  # the folder; player.ops.proof.ProofLog names the files in it
+    prepared: Path  # the folder; player.media.prepared.PreparedCache names the files in it
     # The sync client's files, all under sync/.
     sync: Path
     manifest: Path
@@ -121,6 +123,7 @@ class StateDir:
             screenshot=root / "screenshot.png",
             video_durations=root / "video-durations.json",
             proof=root / "proof",
+            prepared=root / "prepared",
             sync=sync,
             manifest=sync / "manifest.json",
             http_validators=sync / "http.json",

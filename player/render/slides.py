@@ -21,8 +21,11 @@ from player.core.config import IdleConfig
 from player.core.errors import MediaError, MediaNotReady
 from player.core.model import Slide
 from player.media.files import check_in_folder
+from player.media.images import ImageOptions, Picture
+from player.media.prepared import PreparedCache, PreparedKey
 from player.ops.environment import Environment
-from player.render.images import load_image_surface
+from player.ops.hashing import sha256_file
+from player.render.images import load_image_surface, picture_to_surface
 from player.render.text import FontChain, draw_tagline, draw_text_slide
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,7 @@ class Painter:
         cache_size: int = 4,
         settle: float = 0.0,
         wall: Callable[[], datetime] = Environment.now,
+        prepared: PreparedCache | None = None,
     ) -> None:
         self.max_pixels = int(max_megapixels * 1_000_000)
         self.media = media
@@ -68,6 +72,8 @@ class Painter:
         self.settle = settle  # media modified more recently than this may still be being written
         self.wall = wall
         self._cache: OrderedDict[Hashable, pygame.Surface] = OrderedDict()
+        self.prepared = prepared  # pictures kept on disk between loops of the playlist
+        self._hashes: dict[str, tuple[tuple[str, int, int], str]] = {}  # media path -> (its stamp, sha256)
         self._reported_missing: set[tuple[str, str]] = set()
 
     def key_for(self, slide: Slide | None) -> SlideKey:
@@ -96,14 +102,7 @@ class Painter:
     def _paint(self, slide: Slide) -> pygame.Surface:
         surface = pygame.Surface(self.size)
         if slide.kind == "image" and slide.media:
-            surface = load_image_surface(
-                self.media / slide.media,
-                self.size,
-                fit=slide.fit,
-                focus=slide.focus,
-                background=slide.background,
-                max_pixels=self.max_pixels,
-            )
+            surface = self._image(slide, slide.media)
         elif slide.kind == "text":
             self._text_background(surface, slide)
             missing = draw_text_slide(
@@ -126,6 +125,44 @@ class Painter:
             missing = draw_tagline(surface, self.fonts, slide.tagline, position=slide.tagline_position)
             self._report_missing(slide.id, missing)
         return surface
+
+    def _image(self, slide: Slide, media: str) -> pygame.Surface:
+        """The slide's picture fitted to the frame: from the prepared-slide cache when it has it."""
+        path = self.media / media
+        options: ImageOptions = {
+            "fit": slide.fit,
+            "focus": slide.focus,
+            "background": slide.background,
+            "max_pixels": self.max_pixels,
+        }
+        if self.prepared is None:
+            return load_image_surface(path, self.size, **options)
+        key = PreparedKey(
+            self._sha256(media),
+            self.size,
+            slide.fit,
+            slide.focus,
+            slide.background,
+            self.max_pixels,
+            "svg" if path.suffix.lower() == ".svg" else "raster",
+        )
+        picture = self.prepared.get(key)
+        if picture is not None:
+            return picture_to_surface(picture)
+        surface = load_image_surface(path, self.size, **options)
+        self.prepared.put(key, Picture(self.size, pygame.image.tobytes(surface, "RGB")))
+        return surface
+
+    def _sha256(self, media: str) -> str:
+        """The content hash of ``media``, hashed once per version of the file (by its stamp)."""
+        stamp = self._stamp(media)
+        known = self._hashes.get(media)
+        if known is None or known[0] != stamp:
+            try:
+                known = self._hashes[media] = (stamp, sha256_file(self.media / media)[0])
+            except OSError as error:  # replaced since its stamp was taken
+                raise MediaError(f"{self.media / media}: cannot be read ({error.strerror or error})") from None
+        return known[1]
 
     def video_frame(self, slide: Slide, seconds: float) -> pygame.Surface:
         """The frame of a video slide due ``seconds`` into it, with its tagline (a seek)."""

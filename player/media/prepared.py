@@ -1,0 +1,144 @@
+"""The prepared-slide cache on disk: pictures already decoded and fitted to this screen.
+
+A screen plays the same playlist for weeks. Decoding a 4000x3000 JPEG and resizing it to
+1920x1080 costs about 100 ms of CPU at every change, loop after loop; reading the 6 MB of
+pixels it came to costs a few. So each prepared picture is kept under the state folder
+(``state/prepared/``), named by what it was made from: the source file's sha256 and
+everything that changes the pixels (frame size, fit, focus, background, the pixel limit,
+and this format's version). A new file, a new fit or another screen size is another name;
+nothing is ever served stale.
+
+Each file is a header (magic, width, height, length, CRC-32 of the pixels) and the RGB
+pixels. A torn or corrupted file (a power cut mid-write, a bad SD card) fails the length or
+the checksum, is deleted and made again: never shown. Files are written to a temporary name
+and renamed; not fsynced, because a lost or torn file costs one decode, and the checksum
+catches it. The folder is bounded in bytes, least recently used out. Pygame-free: it stores
+:class:`~player.media.images.Picture` values, so any thread may use it, one at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import struct
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from player.media.fit import Focus, Rgba, Size
+from player.media.images import Picture
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1  # part of every name: a change in how pictures are made retires old files
+_MAGIC = b"SGPREP1\n"
+_HEADER = struct.Struct("<8sIIQI")  # magic, width, height, pixel bytes, CRC-32 of the pixels
+_SUFFIX = ".rgb"
+
+
+@dataclass(frozen=True)
+class PreparedKey:
+    """Everything that decides a prepared picture's pixels."""
+
+    source_sha256: str
+    size: Size
+    fit: str
+    focus: Focus
+    background: Rgba
+    max_pixels: int
+    kind: str  # "raster" or "svg": two decoders
+
+    def name(self) -> str:
+        text = repr((FORMAT_VERSION, self.source_sha256, self.size, self.fit, self.focus, self.background,
+                     self.max_pixels, self.kind))
+        return hashlib.sha256(text.encode()).hexdigest() + _SUFFIX
+
+
+class PreparedCache:
+    """The cache folder, at most ``max_bytes`` of pictures. One thread at a time."""
+
+    def __init__(self, folder: Path, max_bytes: int) -> None:
+        self.folder = folder
+        self.max_bytes = max_bytes
+        self.hits = 0
+        self.misses = 0
+        self._sizes: OrderedDict[str, int] = OrderedDict()  # name -> bytes, least recently used first
+        self._failing = False
+        with contextlib.suppress(OSError):
+            entries = [e for e in os.scandir(folder) if e.name.endswith(_SUFFIX) and e.is_file(follow_symlinks=False)]
+            for entry in sorted(entries, key=lambda e: e.stat().st_mtime_ns):
+                self._sizes[entry.name] = entry.stat().st_size
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(self._sizes.values())
+
+    def get(self, key: PreparedKey) -> Picture | None:
+        """The picture made for ``key`` before, or None (missing, torn or corrupted: then deleted)."""
+        name = key.name()
+        path = self.folder / name
+        try:
+            with open(path, "rb", buffering=0) as handle:
+                data = handle.read()
+        except OSError:
+            self._sizes.pop(name, None)
+            self.misses += 1
+            return None
+        picture = _parse(data, key.size)
+        if picture is None:
+            log.warning("prepared-slide cache: %s is damaged; it is made again", path)
+            self._drop(name)
+            self.misses += 1
+            return None
+        self._sizes[name] = len(data)
+        self._sizes.move_to_end(name)
+        with contextlib.suppress(OSError):  # its age is what eviction goes by, across restarts too
+            os.utime(path)
+        self.hits += 1
+        return picture
+
+    def put(self, key: PreparedKey, picture: Picture) -> None:
+        """Keep ``picture`` under ``key``; a full or read-only disk only costs the saving."""
+        name = key.name()
+        header = _HEADER.pack(_MAGIC, picture.size[0], picture.size[1], len(picture.data), zlib.crc32(picture.data))
+        temporary = self.folder / f".{name}.{os.getpid()}.tmp"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with open(temporary, "wb") as handle:
+                handle.write(header)
+                handle.write(picture.data)
+            os.replace(temporary, self.folder / name)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            if not self._failing:
+                self._failing = True
+                log.warning("prepared-slide cache: cannot write to %s (%s); pictures are decoded each time",
+                            self.folder, error)
+            return
+        self._failing = False
+        self._sizes[name] = len(header) + len(picture.data)
+        self._sizes.move_to_end(name)
+        while self.total_bytes > self.max_bytes and len(self._sizes) > 1:
+            self._drop(next(iter(self._sizes)))
+
+    def _drop(self, name: str) -> None:
+        self._sizes.pop(name, None)
+        with contextlib.suppress(OSError):
+            (self.folder / name).unlink()
+
+
+def _parse(data: bytes, size: Size) -> Picture | None:
+    """The picture in a cache file's bytes, if they are whole and match ``size``."""
+    if len(data) < _HEADER.size:
+        return None
+    magic, width, height, length, crc = _HEADER.unpack_from(data)
+    pixels = data[_HEADER.size :]
+    if magic != _MAGIC or (width, height) != tuple(size) or length != len(pixels) or length != width * height * 3:
+        return None
+    if zlib.crc32(pixels) != crc:
+        return None
+    return Picture((width, height), pixels)
