@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # Debian packages the player and its tests need: fonts with CJK glyphs (and a Latin sans),
 # fontconfig to find them, nginx for the end-to-end sync test, Mesa for the GPU-path tests
 # (SDL's offscreen driver gives a real OpenGL renderer through EGL).
-DEB_PACKAGES := fonts-noto-cjk fonts-dejavu-core fontconfig nginx shellcheck libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri
+DEB_PACKAGES := fonts-noto-cjk fonts-dejavu-core fontconfig nginx shellcheck libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri xvfb
 
 .PHONY: demo test lint unit system-deps venv sheet clean help bench soak lock box-test
 

@@ -158,7 +158,14 @@ def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Ru
     fullscreen = not args.windowed and (args.fullscreen or config.display.fullscreen)
     renderer = args.renderer or config.display.renderer
     screen, fonts = open_player_screen(
-        run.size, fullscreen, renderer, config.display.rotate, config.fonts, kept=run.kept
+        run.size,
+        fullscreen,
+        renderer,
+        config.display.rotate,
+        config.fonts,
+        kept=run.kept,
+        gl_note=StateDir.at(config.state).gl_note,
+        environ=env.environ,
     )
     painter = painter_for(config, env, screen.logical, fonts, settle=config.watch.settle)
     status_path = _status_path(args, config, env)

@@ -18,6 +18,7 @@ Layout::
       video-durations.json   video lengths by content sha256 (player.content.durations)
       proof/                 proof-YYYY-MM-DD.jsonl, one line a play (player.ops.proof)
       prepared/              pictures decoded and fitted to the screen (player.media.prepared)
+      gl.json                what GL this display has, asked once (player.render.glprobe)
       sync/                  the sync client's own (player.fleet.sync)
         manifest.json        the installed manifest, as signed
         http.json            its ETag and Last-Modified, for the next conditional GET
@@ -105,6 +106,7 @@ class StateDir:
     video_durations: Path  # read and written with read_durations and write_durations
     proof: Path  # the folder; player.ops.proof.ProofLog names the files in it
     prepared: Path  # the folder; player.media.prepared.PreparedCache names the files in it
+    gl_note: Path
     # The sync client's files, all under sync/.
     sync: Path
     manifest: Path
@@ -124,6 +126,7 @@ class StateDir:
             video_durations=root / "video-durations.json",
             proof=root / "proof",
             prepared=root / "prepared",
+            gl_note=root / "gl.json",
             sync=sync,
             manifest=sync / "manifest.json",
             http_validators=sync / "http.json",

@@ -11,6 +11,7 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from player.core.errors import NoDisplay
@@ -146,6 +147,9 @@ def open_player_screen(
     rotate: int,
     fonts: Sequence[str],
     kept: KmsPresenter | None = None,
+    *,
+    gl_note: Path | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> tuple[Screen, FontChain]:
     """The player's window and compositor (:func:`~player.render.screen.open_screen`), and its fonts.
 
@@ -162,6 +166,6 @@ def open_player_screen(
         if kept is not None:
             screen = kept_screen(kept, rotate)
         else:
-            screen = open_screen(open_window(size, fullscreen), renderer, rotate)
+            screen = open_screen(open_window(size, fullscreen), renderer, rotate, gl_note=gl_note, environ=environ)
         chain = FontChain.resolve(fonts, located.result())
     return screen, chain
