@@ -33,7 +33,7 @@ GOAL_S = 1.5
 # Log lines that end a phase, in the order the player writes them.
 MILESTONES = (
     ("playlist loaded", "interpreter, CLI imports, config and playlists"),
-    ("renderer:", "pygame, fonts, window and renderer"),
+    ("player.render.screen: renderer:", "pygame, fonts, window and renderer"),
     ("playing", "the rest of the set-up (the folder watcher starts after the first frame)"),
     ("showing", "first slide prepared"),
 )

@@ -89,7 +89,8 @@ def play(server: common.Xvfb, root: Path, renderer: str, seconds: float) -> dict
     ]
     if not reports:
         raise RuntimeError(f"no transition reports in the {renderer} run's log:\n{text[-2000:]}")
-    renderer_line = next((line for line in text.splitlines() if "renderer:" in line), "renderer: ?")
+    chosen = [line for line in text.splitlines() if "player.render.screen: renderer:" in line]
+    renderer_line = chosen[0] if chosen else "renderer: ?"
     return {"renderer": renderer_line.split("renderer:", 1)[1].strip(), "gl_libraries": libraries, "reports": reports}
 
 
