@@ -31,7 +31,7 @@ BENCHMARKS: tuple[tuple[str, float | None], ...] = (
     ("gaps", 45),
     ("transitions", 55),
     ("memory", 95),
-    ("idle", 265),
+    ("idle", 200),
     ("reload", 55),
     ("video", 30),
     ("fleet", None),
