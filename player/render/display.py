@@ -140,6 +140,16 @@ def refresh_rate(kept: KmsPresenter | None = None) -> float:
     return max(low, min(high, float(rate)))
 
 
+def present_through_shared_memory() -> None:
+    """On X11, back window surfaces with X11 shared memory, not a GL texture (SDL's default).
+
+    Read by SDL when a window's surface is first made, from its hints or the environment. Set
+    before any compositor opens: the GPU path never asks for a window surface, and the software
+    compositor (chosen, or the fallback) gets the cheap present (player/render/screen.py).
+    """
+    os.environ["SDL_FRAMEBUFFER_ACCELERATION"] = "0"
+
+
 def open_player_screen(
     size: tuple[int, int] | None,
     fullscreen: bool,
@@ -166,6 +176,10 @@ def open_player_screen(
         if kept is not None:
             screen = kept_screen(kept, rotate)
         else:
+            import pygame
+
+            if pygame.display.get_driver() == "x11":
+                present_through_shared_memory()
             screen = open_screen(open_window(size, fullscreen), renderer, rotate, gl_note=gl_note, environ=environ)
         chain = FontChain.resolve(fonts, located.result())
     return screen, chain

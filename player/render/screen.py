@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -454,10 +453,10 @@ def _shared_memory_screen(window: pygame.Window, rotate: int, why: str) -> Softw
 
     By default SDL backs a window's surface with a GL texture of its own, which loads the
     GL (LLVM, with a software one) and uploads every frame: measured on Xvfb at 1080p, 10.2
-    ms a frame and 141 MB resident, against 1.1 ms and 32 MB through shared memory. The hint
-    is read when the window's surface is first made, which is next.
+    ms a frame and 141 MB resident, against 1.1 ms and 32 MB through shared memory. SDL reads
+    the hint that asks for shared memory when the window's surface is first made, which is
+    next; display.open_player_screen sets it on X11 (display.py writes SDL's environment).
     """
-    os.environ["SDL_FRAMEBUFFER_ACCELERATION"] = "0"  # SDL reads its hints from the environment too
     screen = SoftwareScreen(window, rotate)
     screen.name = f"software, presented through X11 shared memory ({why})"
     log.info("renderer: %s (%dx%d, rotate %d)", screen.name, *window.size, rotate)
