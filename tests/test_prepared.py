@@ -79,7 +79,7 @@ def test_a_damaged_cache_file_is_made_again_and_never_shown(tmp_path: Path, dama
 
 
 def key(n: int, fit: str = "cover") -> PreparedKey:
-    return PreparedKey(f"{n:064x}", (4, 2), fit, (0.5, 0.5), (0, 0, 0, 255), 50_000_000, "raster")
+    return PreparedKey((f"/media/{n}.jpg", n, 100, 1), (4, 2), fit, (0.5, 0.5), (0, 0, 0, 255), 50_000_000, "raster")
 
 
 def test_the_cache_keeps_to_its_size_least_recently_used_out(tmp_path: Path) -> None:
@@ -100,7 +100,8 @@ def test_anything_that_changes_the_pixels_is_another_entry(tmp_path: Path) -> No
     cache = PreparedCache(tmp_path / "prepared", max_bytes=2**20)
     cache.put(key(1, "cover"), Picture((4, 2), bytes(24)))
     assert cache.get(key(1, "contain")) is None
-    assert cache.get(PreparedKey(f"{1:064x}", (2, 4), "cover", (0.5, 0.5), (0, 0, 0, 255), 50_000_000, "raster")) is None
+    assert cache.get(PreparedKey(("/media/1.jpg", 1, 100, 1), (2, 4), "cover", (0.5, 0.5), (0, 0, 0, 255),
+                                 50_000_000, "raster")) is None
     assert cache.get(key(1, "cover")) == Picture((4, 2), bytes(24))
 
 

@@ -3,10 +3,12 @@
 A screen plays the same playlist for weeks. Decoding a 4000x3000 JPEG and resizing it to
 1920x1080 costs about 100 ms of CPU at every change, loop after loop; reading the 6 MB of
 pixels it came to costs a few. So each prepared picture is kept under the state folder
-(``state/prepared/``), named by what it was made from: the source file's sha256 and
+(``state/prepared/``), named by what it was made from: the source file (its path, inode,
+size and modification time to the nanosecond, as the painter's own cache trusts them) and
 everything that changes the pixels (frame size, fit, focus, background, the pixel limit,
 and this format's version). A new file, a new fit or another screen size is another name;
-nothing is ever served stale.
+nothing is ever served stale. Not the file's sha256: hashing it happens where the painter
+works, on the render loop's thread, and a 1 GB file there froze the screen 3.5 s.
 
 Each file is a header (magic, width, height, length, CRC-32 of the pixels) and the RGB
 pixels. A torn or corrupted file (a power cut mid-write, a bad SD card) fails the length or
@@ -43,7 +45,7 @@ _SUFFIX = ".rgb"
 class PreparedKey:
     """Everything that decides a prepared picture's pixels."""
 
-    source_sha256: str
+    source: tuple[str, int, int, int]  # path, inode, size, mtime_ns
     size: Size
     fit: str
     focus: Focus
@@ -52,7 +54,7 @@ class PreparedKey:
     kind: str  # "raster" or "svg": two decoders
 
     def name(self) -> str:
-        text = repr((FORMAT_VERSION, self.source_sha256, self.size, self.fit, self.focus, self.background,
+        text = repr((FORMAT_VERSION, self.source, self.size, self.fit, self.focus, self.background,
                      self.max_pixels, self.kind))
         return hashlib.sha256(text.encode()).hexdigest() + _SUFFIX
 

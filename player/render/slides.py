@@ -26,7 +26,6 @@ from player.media.files import check_in_folder
 from player.media.images import ImageOptions, Picture
 from player.media.prepared import PreparedCache, PreparedKey
 from player.ops.environment import Environment
-from player.ops.hashing import sha256_file
 from player.ops.memory import give_back_freed_memory
 from player.render.images import load_image_surface, picture_to_surface
 from player.render.text import FontChain, draw_tagline, draw_text_slide
@@ -76,7 +75,6 @@ class Painter:
         self.wall = wall
         self._cache: OrderedDict[Hashable, pygame.Surface] = OrderedDict()
         self.prepared = prepared  # pictures kept on disk between loops of the playlist
-        self._hashes: dict[str, tuple[tuple[str, int, int], str]] = {}  # media path -> (its stamp, sha256)
         self._reported_missing: set[tuple[str, str]] = set()
 
     def key_for(self, slide: Slide | None) -> SlideKey:
@@ -142,7 +140,7 @@ class Painter:
         if self.prepared is None:
             return load_image_surface(path, self.size, **options)
         key = PreparedKey(
-            self._sha256(media),
+            self._source(media),
             self.size,
             slide.fit,
             slide.focus,
@@ -157,16 +155,10 @@ class Painter:
         self.prepared.put(key, Picture(self.size, pygame.image.tobytes(surface, "RGB")))
         return surface
 
-    def _sha256(self, media: str) -> str:
-        """The content hash of ``media``, hashed once per version of the file (by its stamp)."""
-        stamp = self._stamp(media)
-        known = self._hashes.get(media)
-        if known is None or known[0] != stamp:
-            try:
-                known = self._hashes[media] = (stamp, sha256_file(self.media / media)[0])
-            except OSError as error:  # replaced since its stamp was taken
-                raise MediaError(f"{self.media / media}: cannot be read ({error.strerror or error})") from None
-        return known[1]
+    def _source(self, media: str) -> tuple[str, int, int, int]:
+        """What identifies this version of ``media``: its path, inode, size and mtime (no read)."""
+        info = check_in_folder(self.media / media, self.media)
+        return (str(self.media / media), info.st_ino, info.st_size, info.st_mtime_ns)
 
     def video_frame(self, slide: Slide, seconds: float) -> pygame.Surface:
         """The frame of a video slide due ``seconds`` into it, with its tagline (a seek)."""
