@@ -51,7 +51,7 @@ def play(root: Path, display: str) -> tuple[str, str, tuple[int, int, int]]:
     """Run the player full screen for a while: its log, its memory map, and the X screen's centre."""
     env = {**os.environ, "DISPLAY": display, "SDL_VIDEODRIVER": "x11", "TZ": "UTC"}
     env.pop("SDL_FRAMEBUFFER_ACCELERATION", None)
-    command = [sys.executable, "-m", "player", "run", "--fullscreen", "--duration", "3"]
+    command = [sys.executable, "-m", "player", "run", "--fullscreen", "--duration", "2"]
     process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.PIPE, text=True)
     try:
         began = time.monotonic()

@@ -3,14 +3,20 @@ configured origin, and the bearer token never crosses a network in clear."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
+import logging
 import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import requests
+
+from player.fleet.uplink import ProofUploader
 from tests.attacks.common import DEADLINE_S, MANIFEST, fresh_site, sync_command, sync_once
 from tests.fleet import Screen, published_files
 from tests.httpserver import BundleServer
@@ -98,7 +104,8 @@ def recording_server(host: str, redirect_to: str | None) -> http.server.Threadin
 
 def test_reports_do_not_follow_a_redirect_to_another_host(tmp_path: Path) -> None:
     """A 307 from the report server re-sends the POST, body and all, wherever it points: heartbeats
-    and proof of play go only to the configured URL (the redirect is logged, the proof kept)."""
+    (the real player) and proof of play (its uploader, against the same servers) go only to the
+    configured URL; the redirect is logged, the proof kept."""
     elsewhere = recording_server("127.0.0.2", None)  # another host (loopback, so never the network)
     port = elsewhere.server_address[1]
     reports = recording_server("127.0.0.1", f"http://127.0.0.2:{port}/stolen")
@@ -108,21 +115,39 @@ def test_reports_do_not_follow_a_redirect_to_another_host(tmp_path: Path) -> Non
         base = f"http://127.0.0.1:{reports.server_address[1]}"
         (tmp_path / "config" / "player.yaml").write_text(
             f"timezone: UTC\nreporting:\n  heartbeat_url: {base}/heartbeat\n  heartbeat_interval: 5\n"
-            f"  proof_url: {base}/proof\n  proof_interval: 10\n"
         )
         (tmp_path / "playlists" / "house.yaml").write_text("name: house\nslides:\n  - {text: Hello, duration: 60}\n")
+        env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "TZ": "UTC", "SIGNAGE_TOKEN": "s3cret"}
+        command = [sys.executable, "-m", "player", "run", "--windowed", "--size", "160x90", "--duration", "7.5"]
+        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=DEADLINE_S)
         yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
         closed = tmp_path / "state" / "proof" / f"proof-{yesterday}.jsonl"  # a closed day's log, due for upload
         closed.write_text('{"slide": "hello"}\n')
-        env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "TZ": "UTC", "SIGNAGE_TOKEN": "s3cret"}
-        command = [sys.executable, "-m", "player", "run", "--windowed", "--size", "160x90", "--duration", "13"]
-        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=DEADLINE_S)
+        uploader = ProofUploader(f"{base}/proof", closed.parent, "lobby-1", 60.0, "s3cret", requests.Session(),
+                                 today=lambda: datetime.now(UTC))
+        with caplog_lines() as said:
+            sent = uploader.upload(closed)
     finally:
         for server in (reports, elsewhere):
             server.shutdown()
             server.server_close()
     assert result.returncode == 0, result.stderr
-    assert {path for path, _ in reports.seen} >= {"/heartbeat", "/proof"}, (reports.seen, result.stderr)
+    assert {path for path, _ in reports.seen} == {"/heartbeat", "/proof"}, (reports.seen, result.stderr)
     assert elsewhere.seen == [], elsewhere.seen
     assert "not followed" in result.stderr, result.stderr
-    assert closed.exists()  # not acknowledged by the configured server: kept for the next try
+    assert not sent and closed.exists()  # not acknowledged by the configured server: kept for the next try
+    assert any("not followed" in line for line in said), said
+
+
+@contextlib.contextmanager
+def caplog_lines() -> Iterator[list[str]]:
+    """The log lines the uplink module writes meanwhile."""
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("player.fleet.uplink")
+    logger.addHandler(handler)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
