@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="signage",
         description="A digital-signage player: scheduled slides from YAML playlists.",
         epilog="Run `signage COMMAND --help` for a command's options. Exit status: 0 ok, "
-        "1 content errors, 2 usage errors.",
+        "1 content errors, 2 usage errors, 3 (signage status) the player is not running.",
     )
     parser.add_argument("--version", action="version", version=f"signage {__version__}")
     parser.add_argument("--config", type=Path, help="config file (default: config/player.yaml, else /etc/signage)")
