@@ -122,43 +122,63 @@ def assert_not_shown(root: Path, out: Path, why: str) -> None:
     assert "a.png" in said and why in said, said
 
 
+def start_player(root: Path, *options: str) -> subprocess.Popen[str]:
+    """The real player in a window, its first frame up (the status file written)."""
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "TZ": "UTC"}
+    command = [sys.executable, "-m", "player", "run", "--windowed", "--size", "160x90", *options]
+    process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.PIPE, text=True)
+    began = time.monotonic()
+    while not (root / "state" / "status.json").exists():
+        if time.monotonic() - began > DEADLINE_S or process.poll() is not None:
+            process.kill()
+            raise AssertionError(f"no first frame: {process.communicate()[1]}")
+        time.sleep(0.1)
+    return process
+
+
+def slowest_answer(process: subprocess.Popen[str], root: Path, seconds: float) -> float:
+    """Ask for a screenshot (SIGUSR1) every 0.2 s for ``seconds``: the longest the loop took to answer."""
+    shot = root / "state" / "screenshot.png"
+    slowest = 0.0
+    began = time.monotonic()
+    while time.monotonic() - began < seconds:
+        before = shot.stat().st_mtime_ns if shot.exists() else 0
+        asked = time.monotonic()
+        process.send_signal(signal.SIGUSR1)
+        while (shot.stat().st_mtime_ns if shot.exists() else 0) == before and time.monotonic() - asked < 10:
+            time.sleep(0.01)
+        slowest = max(slowest, time.monotonic() - asked)
+        time.sleep(0.2)
+    print(f"slowest screenshot answer: {slowest:.2f} s")
+    return slowest
+
+
+def finish(process: subprocess.Popen[str], *, stop: bool = True) -> str:
+    """Stop the player (SIGTERM; or let its --duration run out) and return what it logged."""
+    if stop and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        return process.communicate(timeout=DEADLINE_S)[1]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()[1]
+
+
 def test_a_huge_video_dropped_in_is_hashed_and_probed_without_freezing_the_screen(tmp_path: Path) -> None:
     """A gigabyte `duration: auto` video takes seconds to hash and probe. Done on the render loop's
     thread, the screen froze that long (a video mid-play stopped, screenshots waited, a slow
     enough file tripped the watchdog); the watcher's thread does it now. The loop's answer to
     SIGUSR1 (a screenshot) is the probe of its liveness, asked for every 0.2 s throughout."""
     root = screen_folder(tmp_path, "")
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "TZ": "UTC"}
-    command = [sys.executable, "-m", "player", "run", "--windowed", "--size", "160x90", "--duration", "15"]
-    process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.PIPE, text=True)
-    shot = root / "state" / "screenshot.png"
+    process = start_player(root, "--duration", "15")
     try:
-        began = time.monotonic()
-        while not (root / "state" / "status.json").exists():
-            assert time.monotonic() - began < DEADLINE_S and process.poll() is None, "no first frame"
-            time.sleep(0.1)
         with (root / "media" / "big.mp4").open("wb") as big:
             big.truncate(2**29)  # sparse: no disk, but every byte read and hashed (1.8 s here)
         (root / "playlists" / "more.yaml").write_text("name: more\nslides:\n  - {video: big.mp4}\n")
-        slowest = 0.0
-        dropped = time.monotonic()
-        while time.monotonic() - dropped < 5:
-            before = shot.stat().st_mtime_ns if shot.exists() else 0
-            asked = time.monotonic()
-            process.send_signal(signal.SIGUSR1)
-            while (shot.stat().st_mtime_ns if shot.exists() else 0) == before and time.monotonic() - asked < 10:
-                time.sleep(0.01)
-            slowest = max(slowest, time.monotonic() - asked)
-            time.sleep(0.2)
+        slowest = slowest_answer(process, root, 5)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            _, err = process.communicate(timeout=DEADLINE_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, err = process.communicate()
+        err = finish(process)
     assert refusals(err, "big.mp4"), err  # it was hashed and probed meanwhile (and is no video)
-    print(f"slowest screenshot answer: {slowest:.2f} s")
     assert slowest < 1.0, f"the screen did not answer for {slowest:.1f} s while big.mp4 was hashed"
 
 
@@ -174,33 +194,13 @@ def test_the_proof_of_a_huge_file_just_played_is_hashed_without_freezing_the_scr
     with (root / "media" / "big.png").open("wb") as big:
         Image.new("RGB", (160, 90), (200, 30, 30)).save(big, format="PNG")
         big.truncate(2**29)  # a picture, then sparse half a gigabyte after its end: hashed, never decoded
-    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "TZ": "UTC"}
-    command = [sys.executable, "-m", "player", "run", "--windowed", "--size", "160x90", "--duration", "8", "--at", AT]
-    process = subprocess.Popen(command, cwd=root, env=env, stderr=subprocess.PIPE, text=True)
-    shot = root / "state" / "screenshot.png"
-    slowest = 0.0
+    process = start_player(root, "--duration", "8", "--at", AT)
     try:
-        began = time.monotonic()
-        while not (root / "state" / "status.json").exists():
-            assert time.monotonic() - began < DEADLINE_S and process.poll() is None, "no first frame"
-            time.sleep(0.1)
-        shown = time.monotonic()
-        while time.monotonic() - shown < 5:  # across the ends of the 1 s picture, and their hashing
-            before = shot.stat().st_mtime_ns if shot.exists() else 0
-            asked = time.monotonic()
-            process.send_signal(signal.SIGUSR1)
-            while (shot.stat().st_mtime_ns if shot.exists() else 0) == before and time.monotonic() - asked < 10:
-                time.sleep(0.01)
-            slowest = max(slowest, time.monotonic() - asked)
-            time.sleep(0.2)
-        _, err = process.communicate(timeout=DEADLINE_S)
+        slowest = slowest_answer(process, root, 5)  # across the ends of the 1 s picture, and their hashing
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        err = finish(process, stop=False)
     assert process.returncode == 0, err
     plays = list(read_plays(log_files(root / "state" / "proof")))
     big_plays = [p for p in plays if p["slide_id"] == "big"]
     assert big_plays and big_plays[0]["sha256"], plays  # recorded, with its hash, by the proof's thread
-    print(f"slowest screenshot answer: {slowest:.2f} s")
     assert slowest < 1.0, f"the screen did not answer for {slowest:.1f} s while big.png's proof was hashed"
