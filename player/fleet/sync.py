@@ -184,7 +184,12 @@ class SyncClient:
             self.state.write_trust(Trust(pinned, public_key_text(signer)))
         self._trusted = signer
 
-    def _check(self, manifest: Manifest, installed: Installed, signer: str) -> None:
+    def _check(self, manifest: Manifest, installed: Installed, signer: str, floor: datetime | None = None) -> None:
+        """Refuse ``manifest`` for another channel, a rollback, a wrong clock, a replay or its expiry.
+
+        ``floor``: the installed manifest's issue time when the caller has it at hand (a 304
+        has just read and verified it); otherwise it is read from the state folder.
+        """
         if manifest.channel != self.settings.channel:
             raise BundleError(f"manifest is for channel {manifest.channel!r}, not {self.settings.channel!r}")
         # Versions count per channel: a screen moved to another channel takes that channel's newest.
@@ -201,11 +206,11 @@ class SyncClient:
         if current is not None and manifest.version == current and installed.files != _file_map(manifest):
             raise BundleError(f"manifest version {current} was installed with different files: refused")
         if same_key:  # a leaked key's far-future issue time must not stop the clock for the new key
-            self._check_clock(manifest, same_channel)
+            self._check_clock(manifest, same_channel, floor if floor is not None else self.state.manifest_issued())
         if manifest.expires <= self._now():
             raise BundleError(f"manifest version {manifest.version} expired at {manifest.expires.isoformat()}")
 
-    def _check_clock(self, manifest: Manifest, same_channel: bool) -> None:
+    def _check_clock(self, manifest: Manifest, same_channel: bool, floor: datetime | None) -> None:
         """The installed manifest's issue time is a floor for time itself.
 
         A clock well before it (more than :data:`CLOCK_SKEW`: publisher and screen clocks differ a
@@ -213,7 +218,6 @@ class SyncClient:
         and with it any expiry check: a manifest that expired weeks ago would look valid. And a
         manifest of the same channel issued before the installed one is a replay.
         """
-        floor = self.state.manifest_issued()
         if floor is None:
             return
         now = self._now()
@@ -251,7 +255,8 @@ class SyncClient:
                 "still serves it: the publisher must publish again (signage publish renews it)"
             )
         if installed.version is not None:
-            self._check(saved, installed, key_id(signer))  # the same channel and files as installed, not a rollback
+            # The same channel and files as installed, not a rollback; the clock not before it.
+            self._check(saved, installed, key_id(signer), floor=saved.issued)
 
     def _past_deadline(self, what: str) -> None:
         """Raise SyncError once the poll's deadline has passed (called as bytes arrive)."""

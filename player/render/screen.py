@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -449,16 +450,18 @@ def _software_gl_on_x11(note: Path, environ: Mapping[str, str]) -> str | None:
 
 
 def _shared_memory_screen(window: pygame.Window, rotate: int, why: str) -> SoftwareScreen:
-    """The software compositor on X11, presenting through X11 shared memory.
+    """The software compositor on X11, presenting through X11 shared memory where asked for.
 
     By default SDL backs a window's surface with a GL texture of its own, which loads the
-    GL (LLVM, with a software one) and uploads every frame: measured on Xvfb at 1080p, 10.2
-    ms a frame and 141 MB resident, against 1.1 ms and 32 MB through shared memory. SDL reads
-    the hint that asks for shared memory when the window's surface is first made, which is
-    next; display.open_player_screen sets it on X11 (display.py writes SDL's environment).
+    GL (LLVM, with a software one) and uploads every frame (bench/RESULTS.md, transitions: a
+    slide-left frame 2.1 ms through shared memory against 11.9 on the GPU path). SDL reads the
+    hint that asks for shared memory when the window's surface is first made, which is next;
+    display.open_player_screen sets it on X11 (display.py writes SDL's environment). The name
+    says which present this is, from the hint itself: a caller that did not set it gets SDL's.
     """
     screen = SoftwareScreen(window, rotate)
-    screen.name = f"software, presented through X11 shared memory ({why})"
+    shared = os.environ.get("SDL_FRAMEBUFFER_ACCELERATION") == "0"
+    screen.name = f"software, presented through {'X11 shared memory' if shared else 'SDL window surface'} ({why})"
     log.info("renderer: %s (%dx%d, rotate %d)", screen.name, *window.size, rotate)
     return screen
 

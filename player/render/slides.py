@@ -2,9 +2,9 @@
 
 Preparation is the expensive part (decoding, scaling, laying out text), so the loop does it
 before a slide's turn and keeps the result in a small bounded cache: two slides, the one on
-screen and the next (each 8 MB at 1080p); pictures come back from the prepared-slide cache on
-disk (player/media/prepared.py) in a few milliseconds when they are needed again. A prepared surface is
-keyed by the slide, the frame size and the media files' (mtime, size), so a changed file is
+screen and the next (each 8 MB at 1080p); pictures needed again come back from the
+prepared-slide cache on disk (player/media/prepared.py) instead of being decoded again. A
+prepared surface is keyed by the slide, the frame size and the media files' (mtime, size), so a changed file is
 never served stale from the cache.
 """
 
