@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from player.fleet.bundle import generate_keys, key_id, load_private_key, load_public_key, sign_rotation
+from player.fleet.bundle import generate_keys, key_id, load_private_key, load_public_key, public_key_text, sign_rotation
 from tests.attacks.common import MANIFEST, forged_manifest, installed_version, publish_command, sync_once
 from tests.attacks.test_fast_forward import new_content
 from tests.fleet import Screen, Site, published_files
@@ -51,7 +51,9 @@ def test_a_screen_that_slept_through_two_rotations_follows_both(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert screen.files() == published_files(site)
     trust = json.loads((screen.state / "sync" / "trust.json").read_text())
-    assert trust["pinned"] == key_id(site.pubkey) and load_public_key(third_public) is not None
+    # Pinned to the first key still, trusting the third now: both hand-overs were followed.
+    assert trust["pinned"] == key_id(site.pubkey)
+    assert trust["key"] == public_key_text(load_public_key(third_public))
     assert key_id(load_private_key(third).public_key()) in result.stderr
 
 
