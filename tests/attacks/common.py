@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from player.fleet.bundle import FileEntry, Manifest, manifest_path, sign
 from tests.fleet import Screen, Site
+from tests.httpserver import BundleServer
 
 MANIFEST = "/" + manifest_path("default")
 DEADLINE_S = 60  # for each command: a hang is the attack
@@ -68,3 +69,17 @@ def forged_manifest(
     entries = tuple(FileEntry(path, info["sha256"], info["size"]) for path, info in files.items())
     when = issued or datetime.now(UTC)
     return sign(Manifest(channel, version, when, when + expires, entries), key)
+
+
+def synced_screen(tmp_path: Path, site: Site, url: str) -> Screen:
+    """A screen that has installed what the site serves now (its first poll worked)."""
+    screen = Screen(tmp_path / "screen", site, url)
+    first = sync_once(screen, site.public, url)
+    assert first.returncode == 0, first.stderr
+    return screen
+
+
+def served_once_instead(server: BundleServer, screen: Screen, site: Site, manifest: bytes) -> subprocess.CompletedProcess[str]:
+    """The screen's next poll, with ``manifest`` served once in place of the channel's own."""
+    server.fault(MANIFEST, "replace", data=manifest, times=1)
+    return sync_once(screen, site.public, server.url)

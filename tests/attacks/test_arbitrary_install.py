@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from player.fleet.bundle import generate_keys
-from tests.attacks.common import MANIFEST, fresh_site, last_sync, sync_command, sync_once
+from tests.attacks.common import MANIFEST, fresh_site, last_sync, sync_command, sync_once, synced_screen
 from tests.fleet import Screen, published_files
 from tests.httpserver import BundleServer
 
@@ -59,8 +59,7 @@ def test_a_304_does_not_keep_trusting_content_signed_by_a_key_no_longer_pinned(t
     site = fresh_site(tmp_path)
     _, new_public = generate_keys(tmp_path / "new-keys")
     with BundleServer(site.out) as server:
-        screen = Screen(tmp_path / "screen", site, server.url)
-        assert sync_once(screen, site.public, server.url).returncode == 0
+        screen = synced_screen(tmp_path, site, server.url)
         result = sync_once(screen, new_public, server.url)
         assert any(r.status == 304 for r in server.requests), "the test needs the server to answer 304"
     assert result.returncode == 1, result.stderr

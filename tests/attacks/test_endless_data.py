@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.attacks.common import MANIFEST, fresh_site, last_sync, sync_once
+from tests.attacks.common import MANIFEST, fresh_site, last_sync, sync_once, synced_screen
 from tests.fleet import Screen, Site, published_files
 from tests.httpserver import BundleServer
 
@@ -15,8 +15,7 @@ from tests.httpserver import BundleServer
 def test_a_manifest_without_end_is_cut_off_at_its_cap(tmp_path: Path) -> None:
     site = fresh_site(tmp_path)
     with BundleServer(site.out) as server:
-        screen = Screen(tmp_path / "screen", site, server.url)
-        assert sync_once(screen, site.public, server.url).returncode == 0
+        screen = synced_screen(tmp_path, site, server.url)
         server.fault(MANIFEST, "replace", data=b" " * (9 * 2**20), times=1)
         result = sync_once(screen, site.public, server.url)
     assert result.returncode == 1 and "cap" in result.stderr, result.stderr

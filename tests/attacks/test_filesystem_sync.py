@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from player.fleet.publish import collect, publish
-from tests.attacks.common import fresh_site, last_sync, sync_once
+from tests.attacks.common import fresh_site, last_sync, sync_once, synced_screen
 from tests.fleet import Screen, Site, published_files
 from tests.httpserver import BundleServer
 
@@ -34,8 +34,7 @@ def test_a_planted_partial_file_link_does_not_get_object_bytes_written_through_i
 def test_a_fifo_where_sync_installed_a_file_does_not_hang_the_next_sync(tmp_path: Path) -> None:
     site = fresh_site(tmp_path)
     with BundleServer(site.out) as server:
-        screen = Screen(tmp_path / "screen", site, server.url)
-        assert sync_once(screen, site.public, server.url).returncode == 0
+        screen = synced_screen(tmp_path, site, server.url)
         poster = screen.media / "poster.png"
         poster.unlink()
         os.mkfifo(poster)  # nobody writes into it: reading it (to hash it) blocks for ever
@@ -119,8 +118,7 @@ def test_a_folder_planted_where_a_file_goes_is_refused_by_name_until_it_is_gone(
     (nothing to lose) is removed and the file installed."""
     site = fresh_site(tmp_path)
     with BundleServer(site.out) as server:
-        screen = Screen(tmp_path / "screen", site, server.url)
-        assert sync_once(screen, site.public, server.url).returncode == 0
+        screen = synced_screen(tmp_path, site, server.url)
         before = screen.files()
         site.image("sale.png", (0, 0, 255))
         (site.playlists / "shop.yaml").write_text(PLAYLIST_WITH_SALE)
@@ -145,8 +143,7 @@ def test_a_file_that_becomes_a_folder_between_versions_installs(tmp_path: Path) 
     (site.media / "promo").write_bytes(b"version 1\n")
     site.publish(now=datetime.now(UTC))
     with BundleServer(site.out) as server:
-        screen = Screen(tmp_path / "screen", site, server.url)
-        assert sync_once(screen, site.public, server.url).returncode == 0
+        screen = synced_screen(tmp_path, site, server.url)
         (site.media / "promo").unlink()
         (site.media / "promo").mkdir()
         site.image("promo/a.png", (1, 2, 3))

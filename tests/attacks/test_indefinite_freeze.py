@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.attacks.common import fresh_site, sync_once
+from tests.attacks.common import fresh_site, synced_screen
 from tests.fleet import Screen, Site, published_files
 from tests.httpserver import BundleServer
 
@@ -17,8 +17,7 @@ def test_an_unchanged_manifest_still_expires_whatever_installed_json_says(tmp_pa
     """installed.json without its expiry (edited, or written by an old version), clock ten years on."""
     site = fresh_site(tmp_path)
     with BundleServer(site.out) as server:
-        screen = Screen(tmp_path / "screen", site, server.url)
-        assert sync_once(screen, site.public, server.url).returncode == 0
+        screen = synced_screen(tmp_path, site, server.url)
         installed = screen.state / "sync" / "installed.json"
         data = json.loads(installed.read_text())
         data.pop("expires", None)

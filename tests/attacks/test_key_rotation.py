@@ -11,7 +11,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from player.fleet.bundle import generate_keys, key_id, load_private_key, load_public_key, public_key_text, sign_rotation
-from tests.attacks.common import MANIFEST, forged_manifest, installed_version, publish_command, sync_once
+from tests.attacks.common import MANIFEST, forged_manifest, installed_version, publish_command, sync_once, synced_screen
 from tests.attacks.test_fast_forward import new_content
 from tests.fleet import Screen, Site, published_files
 from tests.httpserver import BundleServer
@@ -29,8 +29,7 @@ def test_a_rotation_statement_not_signed_by_the_trusted_key_is_not_followed(tmp_
     document = json.loads(forged_manifest(site, attacker, 99))
     document["rotations"] = [statement]
     with BundleServer(site.out) as server:
-        screen = Screen(tmp_path / "screen", site, server.url)
-        assert sync_once(screen, site.public, server.url).returncode == 0
+        screen = synced_screen(tmp_path, site, server.url)
         server.fault(MANIFEST, "replace", data=json.dumps(document).encode(), times=1)
         result = sync_once(screen, site.public, server.url)
     assert result.returncode == 1 and "does not verify with the trusted public key" in result.stderr, result.stderr

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.attacks.common import MANIFEST, last_sync, sync_once
+from tests.attacks.common import last_sync, served_once_instead, sync_once, synced_screen
 from tests.fleet import Screen, Site, published_files
 from tests.httpserver import BundleServer
 
@@ -18,11 +18,9 @@ def test_another_channels_manifest_is_refused(tmp_path: Path) -> None:
     site.image("poster.png", (0, 0, 255))
     site.publish(now=datetime.now(UTC), channel="lobby")  # genuine, signed, for other screens
     with BundleServer(site.out) as server:
-        screen = Screen(tmp_path / "screen", site, server.url)
-        assert sync_once(screen, site.public, server.url).returncode == 0
+        screen = synced_screen(tmp_path, site, server.url)
         before = screen.files()
-        server.fault(MANIFEST, "replace", data=site.manifest_bytes("lobby"), times=1)
-        result = sync_once(screen, site.public, server.url)
+        result = served_once_instead(server, screen, site, site.manifest_bytes("lobby"))
     assert result.returncode == 1 and "channel 'lobby'" in result.stderr, result.stderr
     assert screen.files() == before
 

@@ -7,8 +7,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.attacks.common import MANIFEST, forged_manifest, installed_version, last_sync, sync_once
-from tests.fleet import Screen, Site, published_files
+from tests.attacks.common import (
+    forged_manifest,
+    installed_version,
+    last_sync,
+    served_once_instead,
+    sync_once,
+    synced_screen,
+)
+from tests.fleet import Site, published_files
 from tests.httpserver import BundleServer
 
 
@@ -19,10 +26,8 @@ def test_an_older_signed_manifest_replayed_is_refused(tmp_path: Path) -> None:
     site.image("poster.png", (0, 0, 255))
     site.publish(now=datetime.now(UTC))
     with BundleServer(site.out) as server:
-        screen = Screen(tmp_path / "screen", site, server.url)
-        assert sync_once(screen, site.public, server.url).returncode == 0
-        server.fault(MANIFEST, "replace", data=old, times=1)
-        result = sync_once(screen, site.public, server.url)
+        screen = synced_screen(tmp_path, site, server.url)
+        result = served_once_instead(server, screen, site, old)
     assert result.returncode == 1 and "rollback" in result.stderr, result.stderr
     assert installed_version(screen) == 2 and screen.files() == published_files(site)
     assert "rollback" in str(last_sync(screen).get("last_error"))
@@ -33,8 +38,7 @@ def test_the_installed_version_with_other_files_is_refused(tmp_path: Path) -> No
     site = Site(tmp_path / "site")
     site.publish(now=datetime.now(UTC))
     with BundleServer(site.out) as server:
-        screen = Screen(tmp_path / "screen", site, server.url)
-        assert sync_once(screen, site.public, server.url).returncode == 0
+        screen = synced_screen(tmp_path, site, server.url)
         before = screen.files()
         site.image("poster.png", (0, 0, 255))
         (site.out / "channels").rename(tmp_path / "channels-v1")  # publish numbers from 1 again
@@ -51,9 +55,7 @@ def test_a_manifest_issued_before_the_installed_one_is_a_replay(tmp_path: Path) 
     site.publish(now=now)
     held_back = forged_manifest(site, site.key, 5, issued=now - timedelta(days=1))
     with BundleServer(site.out) as server:
-        screen = Screen(tmp_path / "screen", site, server.url)
-        assert sync_once(screen, site.public, server.url).returncode == 0
-        server.fault(MANIFEST, "replace", data=held_back, times=1)
-        result = sync_once(screen, site.public, server.url)
+        screen = synced_screen(tmp_path, site, server.url)
+        result = served_once_instead(server, screen, site, held_back)
     assert result.returncode == 1 and "replay" in result.stderr, result.stderr
     assert installed_version(screen) == 1

@@ -16,15 +16,21 @@ from tests.fleet import Screen, published_files
 from tests.httpserver import BundleServer
 
 
-def test_a_trickling_server_is_cut_off_by_the_poll_deadline(tmp_path: Path) -> None:
-    """One byte every 0.5 s never trips a 20 s read timeout: the whole poll has a deadline."""
+def trickled_sync(tmp_path: Path, delay: float, *options: str) -> tuple[Screen, subprocess.CompletedProcess[str], float]:
+    """``sync --once`` against a server that sends each object a byte every ``delay`` seconds:
+    the screen, the command's result and how long it took."""
     site = fresh_site(tmp_path)
     with BundleServer(site.out) as server:
-        server.fault("/objects/*", "trickle", chunk=1, delay=0.5)
+        server.fault("/objects/*", "trickle", chunk=1, delay=delay)
         screen = Screen(tmp_path / "screen", site, server.url)
         began = time.monotonic()
-        result = sync_once(screen, site.public, server.url, "--deadline", "4")
-        took = time.monotonic() - began
+        result = sync_once(screen, site.public, server.url, *options)
+        return screen, result, time.monotonic() - began
+
+
+def test_a_trickling_server_is_cut_off_by_the_poll_deadline(tmp_path: Path) -> None:
+    """One byte every 0.5 s never trips a 20 s read timeout: the whole poll has a deadline."""
+    screen, result, took = trickled_sync(tmp_path, 0.5, "--deadline", "4")
     assert result.returncode == 1, result.stderr
     assert "deadline" in result.stderr, result.stderr
     assert took < 20, took
@@ -33,13 +39,7 @@ def test_a_trickling_server_is_cut_off_by_the_poll_deadline(tmp_path: Path) -> N
 
 def test_a_transfer_below_the_minimum_rate_is_given_up_long_before_the_deadline(tmp_path: Path) -> None:
     """Five bytes a second: under 100 bytes in 2 s, given up after one window, not after the deadline."""
-    site = fresh_site(tmp_path)
-    with BundleServer(site.out) as server:
-        server.fault("/objects/*", "trickle", chunk=1, delay=0.2)
-        screen = Screen(tmp_path / "screen", site, server.url)
-        began = time.monotonic()
-        result = sync_once(screen, site.public, server.url, "--deadline", "50", "--min-rate", "100/2")
-        took = time.monotonic() - began
+    screen, result, took = trickled_sync(tmp_path, 0.2, "--deadline", "50", "--min-rate", "100/2")
     assert result.returncode == 1, result.stderr
     assert "minimum" in result.stderr and "deadline" not in result.stderr, result.stderr
     assert took < 15, took
@@ -55,7 +55,7 @@ def test_the_service_tells_systemd_it_is_alive_while_a_slow_server_holds_its_pol
     listener.bind(str(tmp_path / "notify.sock"))
     listener.settimeout(1.0)
     with BundleServer(site.out) as server, listener:
-        server.fault("/objects/*", "trickle", chunk=64, delay=0.1, times=1)
+        server.fault("/objects/*", "trickle", chunk=32, delay=0.1)  # every object: about 4 s in all
         screen = Screen(tmp_path / "screen", site, server.url)
         env = {**os.environ, "TZ": "UTC", "NOTIFY_SOCKET": str(tmp_path / "notify.sock"), "WATCHDOG_USEC": "4000000"}
         command = sync_command(screen, site.public, server.url, "--interval", "2")  # first poll within 2 s
