@@ -293,7 +293,7 @@ def _notes(
         f"counted above: {xvfb['player']:.2f} s during a player run, {xvfb['feh']:.2f} s during a feh run. "
         f"Memory at {SCREENSHOT_AT:.0f} s, by mapping: player {player_map}; feh {feh_map}. The player's heap "
         "is where the prepared 1920x1080 frames live (8.3 MB each: the painter keeps two, the slide on screen and "
-        "the next, and `malloc_trim` gives what a preparation freed back to the kernel). No GL is loaded: `auto` "
+        "the next). No GL is loaded: `auto` "
         "asked a child process what the GL is (llvmpipe) and presents through X11 shared memory. The first loop's "
         "extra CPU is start-up (the interpreter, imports, fonts, and at the very first start the GL question) and "
         "decoding each photo once; later loops read each prepared picture back from state/prepared (6 MB, a few "

@@ -26,7 +26,6 @@ from player.media.files import check_in_folder
 from player.media.images import ImageOptions, Picture
 from player.media.prepared import PreparedCache, PreparedKey
 from player.ops.environment import Environment
-from player.ops.memory import give_back_freed_memory_soon
 from player.render.images import load_image_surface, picture_to_surface
 from player.render.text import FontChain, draw_tagline, draw_text_slide
 
@@ -95,8 +94,6 @@ class Painter:
             self._cache[key] = surface
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
-            if slide is None or slide.kind == "image":
-                give_back_freed_memory_soon()  # the decoded photo and its resized copy are garbage now
         self._cache.move_to_end(key)
         return key, surface
 
