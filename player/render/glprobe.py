@@ -3,7 +3,7 @@
 On an X server whose only GL is Mesa's software rasteriser (Xvfb, a VM, a board without a
 GPU driver) composing in main memory and presenting through X11 shared memory is cheaper
 than the GPU path (bench/RESULTS.md: a 1080p slide-left frame 2.1 ms against 11.9, and the
-idle player at 101 MB with no GL library mapped), since loading that GL maps LLVM and keeps
+idle player at 99 MB with no GL library mapped), since loading that GL maps LLVM and keeps
 a GL copy of every frame. But the only way to learn what the GL
 is, is to load it, and what a process has loaded stays loaded. So ``renderer: auto`` asks a
 short-lived child process (``python -m player.render.glprobe``), which opens a hidden window
