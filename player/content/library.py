@@ -89,13 +89,15 @@ class ContentLibrary:
             del self._files[path]
             changed = True
         media, young = _media_stamps(self.media_dir, now, self.settle)
-        wait.extend(young)
+        wait.extend(young.values())
         if media != self._media:
             self._media = media
             changed = True
         playlists, name_problems = self._unique(sorted(self._files.items()))
-        if video_paths(playlists):
-            playlists = apply_durations(playlists, self._video_lengths(playlists))
+        # A video still being copied is hashed and probed once it has settled, not at every
+        # rescan of the copy (it is a partial file until then).
+        if videos := video_paths(playlists) - young.keys():
+            playlists = apply_durations(playlists, self.videos.lengths(videos))
         problems = tuple(p for _, s in sorted(self._files.items()) for p in s.problems) + name_problems
         if problems != self.problems:
             for problem in problems:
@@ -107,10 +109,6 @@ class ContentLibrary:
         if version != self.content_version:
             self.content_version, changed = version, True
         return Rescan(changed, playlists, problems, min(wait) if wait else None)
-
-    def _video_lengths(self, playlists: tuple[Playlist, ...]) -> dict[str, float]:
-        """Lengths of `duration: auto` videos (probed once per file content)."""
-        return self.videos.lengths(video_paths(playlists))
 
     def _installed_version(self) -> int | None:
         """The manifest version `signage sync` last installed (None without sync)."""
@@ -161,10 +159,10 @@ def _stamp(path: Path) -> Stamp | None:
     return (info.st_mtime_ns, info.st_size)
 
 
-def _media_stamps(folder: Path, now: float, settle: float) -> tuple[dict[str, Stamp], list[float]]:
-    """Every file under ``folder`` by relative path, and how long until young ones settle."""
+def _media_stamps(folder: Path, now: float, settle: float) -> tuple[dict[str, Stamp], dict[str, float]]:
+    """Every file under ``folder`` by relative path, and the young ones with how long until they settle."""
     stamps: dict[str, Stamp] = {}
-    young: list[float] = []
+    young: dict[str, float] = {}
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
@@ -174,8 +172,9 @@ def _media_stamps(folder: Path, now: float, settle: float) -> tuple[dict[str, St
             stamp = _stamp(path)
             if stamp is None:
                 continue
-            stamps[path.relative_to(folder).as_posix()] = stamp
+            relative = path.relative_to(folder).as_posix()
+            stamps[relative] = stamp
             age = now - stamp[0] / 1e9
             if age < settle:
-                young.append(settle - age)
+                young[relative] = settle - age
     return stamps, young
