@@ -331,9 +331,11 @@ class Player:
         if not moment.moving:
             self._finish(change.incoming)
             return False
-        self._present(moment.frame(self.screen.logical))
+        # Paced between drawing and presenting: a frame that draws slower than the last one
+        # still reaches the display a period after it.
+        rate = self.options.refresh_rate
+        self._present(moment.frame(self.screen.logical), due=lambda: self.timer.waiting(lambda: self._pacer.tick(rate)))
         self.timer.frame()
-        self._pacer.tick(self.options.refresh_rate)
         return True
 
     def _finish(self, key: SlideKey) -> None:
@@ -379,9 +381,9 @@ class Player:
     def _static_frame(self) -> Frame:
         return Frame((Layer(self._on_screen),)) if self._on_screen is not None else Frame(())
 
-    def _present(self, frame: Frame) -> None:
+    def _present(self, frame: Frame, due: Callable[[], None] | None = None) -> None:
         overlay = self._overlay() if self.keys.overlay else None
-        self.screen.show(frame, self._pinned, overlay)
+        self.screen.show(frame, self._pinned, overlay, due)
         self.reporter.frame_presented()
         if self.on_present is not None:
             self.on_present(frame)

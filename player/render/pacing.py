@@ -8,11 +8,17 @@ content in milliseconds, the same way every time.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Protocol
 
-import pygame
-
 from player.ops.waker import Waker
+
+# A transition frame is paced this much ahead of the refresh period: SDL's present may not wait
+# for the display's refresh (Xvfb has none), and a frame a little early is shown at the next
+# refresh while one a little late misses it. Covers the sleep's own lateness (under 0.1 ms
+# with Linux's 50 us timer slack) and a present that takes a little longer than the last.
+EARLY_S = 0.0005
 
 
 class Pacer(Protocol):
@@ -32,20 +38,34 @@ class Pacer(Protocol):
 
 
 class RealPacer:
-    """pygame's frame clock between transition frames, a :class:`Waker` for sleeps.
+    """Transition frames on a grid of deadlines, a :class:`Waker` for sleeps.
 
-    Sleeps on a Waker, not pygame.event.wait(): pygame-ce polls for events every millisecond
-    inside it (measured: ~30 ms of CPU per static second, bench/RESULTS.md).
+    Frames are due every ``1/rate`` seconds less :data:`EARLY_S`, on a grid: a frame that took
+    longer to draw does not push the next one later, and one that was late restarts the grid
+    rather than rushing to catch up. The wait is one precise ``time.sleep`` (nanosleep), not
+    ``pygame.time.Clock.tick``, which sleeps whole milliseconds: at 60 Hz it paced frames
+    16.0-17.9 ms apart, and past 16.7 ms a frame misses a refresh (bench/RESULTS.md).
+    Sleeps are on a Waker, not pygame.event.wait(): pygame-ce polls for events every
+    millisecond inside it (measured: ~30 ms of CPU per static second, bench/RESULTS.md).
     """
 
-    def __init__(self) -> None:
-        self._clock = pygame.time.Clock()
+    def __init__(self, monotonic: Callable[[], float] = time.perf_counter) -> None:
+        self._monotonic = monotonic
+        self._due: float | None = None  # when the frame after the last tick is due
         self._waker = Waker()  # safe to wake from signal handlers, unlike threading.Event
 
     def tick(self, rate: float) -> None:
-        self._clock.tick(rate)
+        period = max(1.0 / rate - EARLY_S, 0.0) if rate > 0 else 0.0
+        now = self._monotonic()
+        if self._due is None or now > self._due + period:
+            self._due = now + period  # the first frame, or one a whole period late: a new grid
+            return
+        if self._due > now:
+            time.sleep(self._due - now)
+        self._due += period
 
     def sleep(self, seconds: float) -> None:
+        self._due = None  # the frames after a sleep start a new grid
         self._waker.wait(seconds)
 
     def wake(self) -> None:

@@ -45,8 +45,18 @@ class Screen(Protocol):
     logical: tuple[int, int]
     window: pygame.Window
 
-    def show(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
-        """Draw ``frame`` (and an overlay in the top-left corner) and present it."""
+    def show(
+        self,
+        frame: Frame,
+        surfaces: Mapping[Hashable, pygame.Surface],
+        overlay: pygame.Surface | None,
+        due: Callable[[], None] | None = None,
+    ) -> None:
+        """Draw ``frame`` (and an overlay in the top-left corner) and present it.
+
+        ``due`` is called between drawing and presenting: a transition's pacer waits there,
+        so frames reach the display evenly however long each took to draw.
+        """
         ...
 
     def read_pixels(self) -> pygame.Surface:
@@ -123,10 +133,16 @@ class SoftwareScreen:
         self._errors_said: set[str] = set()
         self._owed = 0  # presents of the last frame still to make (SETTLE_PRESENTS)
 
-    def show(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
+    def show(
+        self,
+        frame: Frame,
+        surfaces: Mapping[Hashable, pygame.Surface],
+        overlay: pygame.Surface | None,
+        due: Callable[[], None] | None = None,
+    ) -> None:
         shown = (frame, _needed(frame, surfaces), overlay)
         try:
-            self._draw(*shown)
+            self._draw(*shown, due)
         except _SOFTWARE_ERRORS as error:
             self._said(error)
             self._put_back_last_good()
@@ -144,7 +160,13 @@ class SoftwareScreen:
             self._said(error)
         return self._owed > 0
 
-    def _draw(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
+    def _draw(
+        self,
+        frame: Frame,
+        surfaces: Mapping[Hashable, pygame.Surface],
+        overlay: pygame.Surface | None,
+        due: Callable[[], None] | None = None,
+    ) -> None:
         target = self._target()
         canvas = self._canvas or target
         draw_frame(canvas, frame, surfaces)
@@ -152,6 +174,8 @@ class SoftwareScreen:
             canvas.blit(overlay, (0, 0))
         if self._canvas is not None:
             rotate_into(target, self._canvas, self.rotate)
+        if due is not None:
+            due()
         self._flip()
 
     def _target(self) -> pygame.Surface:
@@ -205,10 +229,18 @@ class GpuScreen:
         self._overlay_key = object()
         self._owed = 0  # presents of the last frame still to make (SETTLE_PRESENTS)
 
-    def show(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
+    def show(
+        self,
+        frame: Frame,
+        surfaces: Mapping[Hashable, pygame.Surface],
+        overlay: pygame.Surface | None,
+        due: Callable[[], None] | None = None,
+    ) -> None:
         for layer in frame.layers:
             self.compositor.upload(layer.key, surfaces[layer.key])
         self._draw(frame, overlay)
+        if due is not None:
+            due()
         self.compositor.present()
         self._last = (frame, overlay)
         self._owed = SETTLE_PRESENTS
@@ -271,12 +303,25 @@ class FallbackScreen:
         self.failure: str | None = None  # the SDL error that ended the GPU path
         self._last: _Shown | None = None
 
-    def show(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
+    def show(
+        self,
+        frame: Frame,
+        surfaces: Mapping[Hashable, pygame.Surface],
+        overlay: pygame.Surface | None,
+        due: Callable[[], None] | None = None,
+    ) -> None:
+        waited: list[bool] = []
+
+        def due_once() -> None:  # not twice when the GPU fails after waiting and software draws
+            if due is not None and not waited:
+                waited.append(True)
+                due()
+
         if self.gpu is not None:
             self._last = (frame, _needed(frame, surfaces), overlay)
-            if self._on_gpu(lambda gpu: gpu.show(frame, surfaces, overlay), redraw=False):
+            if self._on_gpu(lambda gpu: gpu.show(frame, surfaces, overlay, due_once), redraw=False):
                 return
-        self._software().show(frame, surfaces, overlay)
+        self._software().show(frame, surfaces, overlay, due_once)
 
     def read_pixels(self) -> pygame.Surface:
         if self.gpu is not None:
