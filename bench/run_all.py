@@ -34,6 +34,7 @@ BENCHMARKS: tuple[tuple[str, float | None], ...] = (
     ("idle", 200),
     ("reload", 55),
     ("video", 30),
+    ("resize", 15),
     ("fleet", None),
 )
 MARGIN_S = 5.0

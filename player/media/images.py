@@ -29,12 +29,12 @@ if TYPE_CHECKING:
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")  # only these decoders ever see a file
 DEFAULT_MAX_PIXELS = 50_000_000
 
-# Resampling, measured on a 4000x3000 photo (x86, 2 cores; not yet measured on a Pi):
-# LANCZOS costs ~1.4x BICUBIC (172 vs 125 ms to 1920x1440). reducing_gap only matters past
-# a 3x shrink, where it cuts LANCZOS from 105 to 44 ms (to 640x480); JPEG draft already
-# covers that case for photos. LANCZOS keeps text inside posters crisp, and decoding runs
-# ahead of time on a worker thread, so quality wins over ~30% more resize time.
-_RESAMPLE = "LANCZOS"
+# Resampling, chosen by bench/resize.py (bench/RESULTS.md; x86, 2 cores): decoding and fitting
+# to 1920x1080 `cover`, BICUBIC costs 6-12 % less CPU than LANCZOS, within 1 dB of it against
+# the best reference, and its small type side by side (bench/results/resize.png) looks the
+# same at 1:1; BILINEAR saves 20-30 % but softens small type, and pygame's smoothscale leaves
+# faint vertical bands. JPEG draft (below) does most of the shrinking for photos anyway.
+_RESAMPLE = "BICUBIC"
 _REDUCING_GAP = 3.0
 _TRANSPOSED = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 

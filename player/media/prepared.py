@@ -35,7 +35,7 @@ from player.media.images import Picture
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1  # part of every name: a change in how pictures are made retires old files
+FORMAT_VERSION = 2  # part of every name (2: BICUBIC resizing): a change in how pictures are made retires old files
 _MAGIC = b"SGPREP1\n"
 _HEADER = struct.Struct("<8sIIQI")  # magic, width, height, pixel bytes, CRC-32 of the pixels
 _SUFFIX = ".rgb"
