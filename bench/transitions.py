@@ -189,44 +189,36 @@ def probe_compositors(server: common.Xvfb, root: Path, frames: int = 40) -> dict
 
 
 def paced_frames(screen: Any, frames: list[Any], surfaces: Any, transitions: int = 4) -> dict[str, Any]:
-    """Transitions paced by the player's RealPacer, as the loop paces them (the wait between
-    drawing and presenting), each frame split into drawing, the pacer's wait and presenting;
-    and the time between presents and between the pacer's wake-ups (its own precision)."""
+    """Transitions paced by the player's RealPacer as the loop paces them (present, then wait),
+    each frame split into the pacer's wait and drawing + presenting; and the time between
+    presents and between the pacer's wake-ups (its own precision)."""
     from player.render.pacing import RealPacer
 
     pacer = RealPacer()
-    draw, wait, present, gaps, wakes = [], [], [], [], []
+    wait, work, gaps, wakes = [], [], [], []
     for _ in range(transitions):
         pacer.sleep(0.2)  # a static slide between transitions: the next one starts a new grid
         last_shown = last_woken = None
         for frame in frames:
             started = time.perf_counter()
-            marks: list[float] = []
-
-            def due(marks: list[float] = marks) -> None:
-                marks.append(time.perf_counter())
-                pacer.tick(60)
-                marks.append(time.perf_counter())
-
-            screen.show(frame, surfaces, None, due)
+            pacer.tick(60)
+            woken = time.perf_counter()
+            screen.show(frame, surfaces, None)
             shown = time.perf_counter()
-            draw.append((marks[0] - started) * 1000)
-            wait.append((marks[1] - marks[0]) * 1000)
-            present.append((shown - marks[1]) * 1000)
+            wait.append((woken - started) * 1000)
+            work.append((shown - woken) * 1000)
             if last_shown is not None and last_woken is not None:
                 gaps.append((shown - last_shown) * 1000)
-                wakes.append((marks[1] - last_woken) * 1000)
-            last_shown, last_woken = shown, marks[1]
+                wakes.append((woken - last_woken) * 1000)
+            last_shown, last_woken = shown, woken
 
     def spread(values: list[float]) -> dict[str, float]:
         return {"median": common.median(values), "p99": common.percentile(values, 0.99), "max": max(values)}
 
     return {
-        "frames": len(draw),
-        "draw": spread(draw),
+        "frames": len(work),
         "wait": spread(wait),
-        "present": spread(present),
-        "work": spread([d + p for d, p in zip(draw, present, strict=True)]),
+        "work": spread(work),
         "between_presents": spread(gaps),
         "between_wakes": spread(wakes),
     }
@@ -255,18 +247,18 @@ def _shm_advice(probe: dict[str, Any]) -> str:
 
 
 def _paced_text(probe: dict[str, Any]) -> str:
-    """The measured breakdown of paced frames (drawing, the pacer's wait, presenting)."""
+    """The measured breakdown of paced frames (the pacer's wait, drawing and presenting)."""
     parts = []
     for kind in ("fade", "slide-left"):
         paced = probe.get(f"paced/{kind}")
         if paced is None:
             continue
-        d, w, pr, g, k = (paced[key] for key in ("draw", "wait", "present", "between_presents", "between_wakes"))
+        w, d, g, k = (paced[key] for key in ("wait", "work", "between_presents", "between_wakes"))
         parts.append(
-            f"{kind} ({paced['frames']} frames): drawing median {d['median']:.1f} ms (p99 {d['p99']:.1f}), the "
-            f"pacer's wait median {w['median']:.1f} ms (p99 {w['p99']:.1f}), presenting median {pr['median']:.1f} ms "
-            f"(p99 {pr['p99']:.1f}, max {pr['max']:.1f}); the pacer woke every {k['median']:.2f} ms (p99 "
-            f"{k['p99']:.2f}), presents came {g['median']:.2f} ms apart (p99 {g['p99']:.2f}, max {g['max']:.1f})"
+            f"{kind} ({paced['frames']} frames): drawing and presenting median {d['median']:.1f} ms (p99 "
+            f"{d['p99']:.1f}, max {d['max']:.1f}), the pacer's wait median {w['median']:.1f} ms; the pacer woke "
+            f"every {k['median']:.2f} ms (p99 {k['p99']:.2f}), presents came {g['median']:.2f} ms apart (p99 "
+            f"{g['p99']:.2f}, max {g['max']:.1f})"
         )
     return "; ".join(parts)
 
@@ -288,15 +280,16 @@ def notes(runs: dict[str, Any], probe: dict[str, Any]) -> str:
         "frame time, what drawing and presenting a frame takes (the player's own report of each transition, "
         "less the pacer's wait): under 16.7 ms, no frame is late being made for a 60 Hz refresh. The time "
         "between presents is beside it. Xvfb reports no refresh rate, so the loop paces itself at 60 Hz with "
-        "`RealPacer`: a grid of deadlines 0.5 ms ahead of the 16.67 ms period, one nanosleep each, waited "
-        "between drawing and presenting (it was `pygame.time.Clock.tick(60)`, which sleeps whole "
-        "milliseconds, after presenting). Paced in-process on the compositor `auto` picks, each frame split: "
-        f"{_paced_text(probe)}. So the pacer itself is within a fraction of a millisecond; what takes the time "
-        "between presents past 16.7 ms is presenting: Xvfb copies each 8 MB frame out of shared memory in the "
-        "X server, which shares the two cores, and that copy varies by about a millisecond from one frame to "
-        "the next. No wait in the client can absorb a variation that comes after it; on a display with a "
-        "refresh (KMS page flips, a compositor with vsync) the present waits for the refresh instead, and "
-        "what counts is that the frame was ready in time. Each compositor's cost per frame, timed in-process "
+        "`RealPacer`: a grid of deadlines 0.5 ms ahead of the 16.67 ms period, one nanosleep each, after "
+        "presenting (it was `pygame.time.Clock.tick(60)`, which sleeps whole milliseconds). The next frame is "
+        "drawn after the wait, for the instant it is shown at. Paced in-process on the compositor `auto` "
+        f"picks, each frame split: {_paced_text(probe)}. So the pacer itself is within a fraction of a "
+        "millisecond; what moves the time between presents is the frames' own cost, which varies by a few "
+        "milliseconds from one to the next (a fade's alpha blend, and Xvfb copying each 8 MB frame out of "
+        "shared memory in the X server, which shares the two cores). No wait before drawing can absorb a "
+        "variation that comes after it; on a display with a refresh (KMS page flips, a compositor with vsync) "
+        "the present waits for the refresh instead, and what counts is that the frame was ready in time: "
+        "that is the frame time. Each compositor's cost per frame, timed in-process "
         f"without pacing on the same server: {probe_text}. "
         + (f"Drawing alone is over 16.7 ms for {', '.join(over)}: no pacing change fixes those. " if over else "")
         + _shm_advice(probe)

@@ -47,13 +47,12 @@ def test_the_frame_timer_tells_drawing_and_presenting_from_the_pacers_wait() -> 
     clock = FakeTime(0.0)
     timer = FrameTimer(clock)
     timer.begin("fade", "p/s")
-    for draw_s, wait_s, present_s in ((0.004, 0.012, 0.001), (0.009, 0.007, 0.002)):
-        clock.advance(draw_s)
-        timer.waiting(lambda wait_s=wait_s: clock.advance(wait_s))
-        clock.advance(present_s)
+    for work_s, wait_s in ((0.005, 0.012), (0.011, 0.005)):  # draw and present, then the pacer's wait
+        clock.advance(work_s)
         timer.frame()
+        timer.waiting(lambda wait_s=wait_s: clock.advance(wait_s))
     report = timer.end()
     assert report is not None
-    assert [round(ms, 3) for ms in report.frame_ms] == [17.0, 18.0]  # the second frame came late
+    assert [round(ms, 3) for ms in report.frame_ms] == [5.0, 23.0]  # the second frame came late
     assert [round(ms, 3) for ms in report.work_ms] == [5.0, 11.0]  # but was not late being made
     assert "drawing and presenting p99 11.0 ms" in report.summary()

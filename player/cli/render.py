@@ -79,9 +79,15 @@ def write_sheet(
 
 
 def painter_for(
-    config: Config, env: Environment, size: tuple[int, int], fonts: FontChain | None = None, settle: float = 0.0
+    config: Config,
+    env: Environment,
+    size: tuple[int, int],
+    fonts: FontChain | None = None,
+    settle: float = 0.0,
+    decode_ahead: bool = False,
 ) -> Painter:
-    """The configured painter for frames of ``size`` (fonts resolved here unless given)."""
+    """The configured painter for frames of ``size`` (fonts resolved here unless given);
+    ``decode_ahead`` for a running player (render draws in order, alone)."""
     from player.media.prepared import PreparedCache
     from player.ops.statedir import StateDir
     from player.render.slides import Painter
@@ -98,6 +104,7 @@ def painter_for(
         settle=settle,
         wall=env.now,
         prepared=PreparedCache(StateDir.at(config.state).prepared, mb * 2**20) if mb else None,
+        decode_ahead=decode_ahead,
     )
 
 

@@ -167,7 +167,8 @@ def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Ru
         gl_note=StateDir.at(config.state).gl_note,
         environ=env.environ,
     )
-    painter = painter_for(config, env, screen.logical, fonts, settle=config.watch.settle)
+    # The next picture is decoded on a thread while the loop presents.
+    painter = painter_for(config, env, screen.logical, fonts, settle=config.watch.settle, decode_ahead=True)
     status_path = _status_path(args, config, env)
     display_power = _display_power(config, env)
     real_clock = run.start is None and args.speed == 1

@@ -78,6 +78,10 @@ class PreparedCache:
     def total_bytes(self) -> int:
         return sum(self._sizes.values())
 
+    def __contains__(self, key: object) -> bool:
+        """Whether a file for ``key`` is there (not whether it is intact: :meth:`get` checks that)."""
+        return isinstance(key, PreparedKey) and (self.folder / key.name()).is_file()
+
     def get(self, key: PreparedKey) -> Picture | None:
         """The picture made for ``key`` before, or None (missing, torn or corrupted: then deleted)."""
         name = key.name()

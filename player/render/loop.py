@@ -331,11 +331,11 @@ class Player:
         if not moment.moving:
             self._finish(change.incoming)
             return False
-        # Paced between drawing and presenting: a frame that draws slower than the last one
-        # still reaches the display a period after it.
-        rate = self.options.refresh_rate
-        self._present(moment.frame(self.screen.logical), due=lambda: self.timer.waiting(lambda: self._pacer.tick(rate)))
+        self._present(moment.frame(self.screen.logical))
         self.timer.frame()
+        # Paced after presenting, so that the next frame is drawn for the instant it is shown
+        # at (a wait between drawing and presenting would show every frame a wait late).
+        self.timer.waiting(lambda: self._pacer.tick(self.options.refresh_rate))
         return True
 
     def _finish(self, key: SlideKey) -> None:
@@ -367,6 +367,10 @@ class Player:
         self.screen.keep_only(keep)
 
     def _prepare_upcoming(self, upcoming: Decision, keep: dict[Hashable, pygame.Surface]) -> None:
+        # A picture to decode goes to the painter's decoder thread; when it is done, this is
+        # asked again (a message, so never during a transition) and takes the picture.
+        if self.painter.warm(upcoming.slide, lambda: self.post(lambda player: player._prepare_ahead())):
+            return
         try:
             key, surface = self.painter.prepare(upcoming.slide)
             keep[key] = surface
@@ -381,9 +385,9 @@ class Player:
     def _static_frame(self) -> Frame:
         return Frame((Layer(self._on_screen),)) if self._on_screen is not None else Frame(())
 
-    def _present(self, frame: Frame, due: Callable[[], None] | None = None) -> None:
+    def _present(self, frame: Frame) -> None:
         overlay = self._overlay() if self.keys.overlay else None
-        self.screen.show(frame, self._pinned, overlay, due)
+        self.screen.show(frame, self._pinned, overlay)
         self.reporter.frame_presented()
         if self.on_present is not None:
             self.on_present(frame)

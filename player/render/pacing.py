@@ -17,7 +17,7 @@ from player.ops.waker import Waker
 # A transition frame is paced this much ahead of the refresh period: SDL's present may not wait
 # for the display's refresh (Xvfb has none), and a frame a little early is shown at the next
 # refresh while one a little late misses it. Covers the sleep's own lateness (under 0.1 ms
-# with Linux's 50 us timer slack) and a present that takes a little longer than the last.
+# with Linux's 50 us timer slack) and a frame that takes a little longer than the last.
 EARLY_S = 0.0005
 
 
@@ -43,8 +43,7 @@ class RealPacer:
     Frames are due every ``1/rate`` seconds less :data:`EARLY_S`, on a grid: a frame that took
     longer to draw does not push the next one later, and one that was late restarts the grid
     rather than rushing to catch up. The wait is one precise ``time.sleep`` (nanosleep), not
-    ``pygame.time.Clock.tick``, which sleeps whole milliseconds: at 60 Hz it paced frames
-    16.0-17.9 ms apart, and past 16.7 ms a frame misses a refresh (bench/RESULTS.md).
+    ``pygame.time.Clock.tick``, which sleeps whole milliseconds (bench/RESULTS.md has both).
     Sleeps are on a Waker, not pygame.event.wait(): pygame-ce polls for events every
     millisecond inside it (measured: ~30 ms of CPU per static second, bench/RESULTS.md).
     """

@@ -45,18 +45,8 @@ class Screen(Protocol):
     logical: tuple[int, int]
     window: pygame.Window
 
-    def show(
-        self,
-        frame: Frame,
-        surfaces: Mapping[Hashable, pygame.Surface],
-        overlay: pygame.Surface | None,
-        due: Callable[[], None] | None = None,
-    ) -> None:
-        """Draw ``frame`` (and an overlay in the top-left corner) and present it.
-
-        ``due`` is called between drawing and presenting: a transition's pacer waits there,
-        so frames reach the display evenly however long each took to draw.
-        """
+    def show(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
+        """Draw ``frame`` (and an overlay in the top-left corner) and present it."""
         ...
 
     def read_pixels(self) -> pygame.Surface:
@@ -133,16 +123,10 @@ class SoftwareScreen:
         self._errors_said: set[str] = set()
         self._owed = 0  # presents of the last frame still to make (SETTLE_PRESENTS)
 
-    def show(
-        self,
-        frame: Frame,
-        surfaces: Mapping[Hashable, pygame.Surface],
-        overlay: pygame.Surface | None,
-        due: Callable[[], None] | None = None,
-    ) -> None:
+    def show(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
         shown = (frame, _needed(frame, surfaces), overlay)
         try:
-            self._draw(*shown, due)
+            self._draw(*shown)
         except _SOFTWARE_ERRORS as error:
             self._said(error)
             self._put_back_last_good()
@@ -160,13 +144,7 @@ class SoftwareScreen:
             self._said(error)
         return self._owed > 0
 
-    def _draw(
-        self,
-        frame: Frame,
-        surfaces: Mapping[Hashable, pygame.Surface],
-        overlay: pygame.Surface | None,
-        due: Callable[[], None] | None = None,
-    ) -> None:
+    def _draw(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
         target = self._target()
         canvas = self._canvas or target
         draw_frame(canvas, frame, surfaces)
@@ -174,8 +152,6 @@ class SoftwareScreen:
             canvas.blit(overlay, (0, 0))
         if self._canvas is not None:
             rotate_into(target, self._canvas, self.rotate)
-        if due is not None:
-            due()
         self._flip()
 
     def _target(self) -> pygame.Surface:
@@ -229,18 +205,10 @@ class GpuScreen:
         self._overlay_key = object()
         self._owed = 0  # presents of the last frame still to make (SETTLE_PRESENTS)
 
-    def show(
-        self,
-        frame: Frame,
-        surfaces: Mapping[Hashable, pygame.Surface],
-        overlay: pygame.Surface | None,
-        due: Callable[[], None] | None = None,
-    ) -> None:
+    def show(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
         for layer in frame.layers:
             self.compositor.upload(layer.key, surfaces[layer.key])
         self._draw(frame, overlay)
-        if due is not None:
-            due()
         self.compositor.present()
         self._last = (frame, overlay)
         self._owed = SETTLE_PRESENTS
@@ -303,25 +271,12 @@ class FallbackScreen:
         self.failure: str | None = None  # the SDL error that ended the GPU path
         self._last: _Shown | None = None
 
-    def show(
-        self,
-        frame: Frame,
-        surfaces: Mapping[Hashable, pygame.Surface],
-        overlay: pygame.Surface | None,
-        due: Callable[[], None] | None = None,
-    ) -> None:
-        waited: list[bool] = []
-
-        def due_once() -> None:  # not twice when the GPU fails after waiting and software draws
-            if due is not None and not waited:
-                waited.append(True)
-                due()
-
+    def show(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
         if self.gpu is not None:
             self._last = (frame, _needed(frame, surfaces), overlay)
-            if self._on_gpu(lambda gpu: gpu.show(frame, surfaces, overlay, due_once), redraw=False):
+            if self._on_gpu(lambda gpu: gpu.show(frame, surfaces, overlay), redraw=False):
                 return
-        self._software().show(frame, surfaces, overlay, due_once)
+        self._software().show(frame, surfaces, overlay)
 
     def read_pixels(self) -> pygame.Surface:
         if self.gpu is not None:

@@ -6,6 +6,11 @@ screen and the next (each 8 MB at 1080p); pictures needed again come back from t
 prepared-slide cache on disk (player/media/prepared.py) instead of being decoded again. A
 prepared surface is keyed by the slide, the frame size and the media files' (mtime, size), so a changed file is
 never served stale from the cache.
+
+A picture in neither cache is decoded and fitted on the painter's decoder thread when the
+loop asks ahead (:meth:`Painter.warm`): that takes 60-170 ms for a large photo, during which
+the loop goes on presenting (a video on screen, a screenshot asked for). Only the Surface is
+made on the main thread, when the decoded picture is taken.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pygame
 
@@ -23,11 +29,14 @@ from player.core.config import IdleConfig
 from player.core.errors import MediaError, MediaNotReady
 from player.core.model import Slide
 from player.media.files import check_in_folder
-from player.media.images import ImageOptions, Picture
+from player.media.images import ImageOptions, Picture, decode_image
 from player.media.prepared import PreparedCache, PreparedKey
 from player.ops.environment import Environment
 from player.render.images import load_image_surface, picture_to_surface
 from player.render.text import FontChain, draw_tagline, draw_text_slide
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +71,7 @@ class Painter:
         settle: float = 0.0,
         wall: Callable[[], datetime] = Environment.now,
         prepared: PreparedCache | None = None,
+        decode_ahead: bool = False,
     ) -> None:
         self.max_pixels = int(max_megapixels * 1_000_000)
         self.media = media
@@ -74,6 +84,9 @@ class Painter:
         self.wall = wall
         self._cache: OrderedDict[Hashable, pygame.Surface] = OrderedDict()
         self.prepared = prepared  # pictures kept on disk between loops of the playlist
+        self.decode_ahead = decode_ahead  # warm() decodes on a thread; else pictures are decoded when prepared
+        self._decoder: Executor | None = None  # made at the first warm(): not before the first frame
+        self._decoding: OrderedDict[PreparedKey, Future[Picture]] = OrderedDict()
         self._reported_missing: set[tuple[str, str]] = set()
 
     def key_for(self, slide: Slide | None) -> SlideKey:
@@ -96,6 +109,40 @@ class Painter:
                 self._cache.popitem(last=False)
         self._cache.move_to_end(key)
         return key, surface
+
+    def warm(self, slide: Slide | None, ready: Callable[[], None]) -> bool:
+        """Start decoding ``slide``'s picture on the decoder thread if no cache has it yet.
+
+        True if it started: ``ready`` is then called, on the decoder's thread, once the
+        picture is decoded (or failed), and :meth:`prepare` takes it without decoding again.
+        False if there is nothing to decode ahead (not a raster picture, already prepared, a
+        file missing or not ready: :meth:`prepare` says which, when called).
+        """
+        if not self.decode_ahead or slide is None or slide.kind != "image" or not slide.media:
+            return False
+        try:
+            if self.key_for(slide) in self._cache:
+                return False
+            key = self._prepared_key(slide, slide.media)
+        except MediaError:
+            return False
+        if key.kind != "raster" or key in self._decoding or (self.prepared is not None and key in self.prepared):
+            return False
+        options = self._options(slide)
+        future = self._decoder_thread().submit(decode_image, self.media / slide.media, self.size, **options)
+        self._decoding[key] = future
+        while len(self._decoding) > self.cache_size:  # the schedule moved on: never taken
+            self._decoding.popitem(last=False)[1].cancel()
+        future.add_done_callback(lambda _: ready())
+        return True
+
+    def _decoder_thread(self) -> Executor:
+        if self._decoder is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            # Its thread ends with the process (concurrent.futures joins it at exit).
+            self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="picture-decoder")
+        return self._decoder
 
     # -- drawing -------------------------------------------------------------------------
 
@@ -128,30 +175,33 @@ class Painter:
 
     def _image(self, slide: Slide, media: str) -> pygame.Surface:
         """The slide's picture fitted to the frame: from the prepared-slide cache when it has it."""
-        path = self.media / media
-        options: ImageOptions = {
-            "fit": slide.fit,
-            "focus": slide.focus,
-            "background": slide.background,
-            "max_pixels": self.max_pixels,
-        }
-        if self.prepared is None:
-            return load_image_surface(path, self.size, **options)
-        key = PreparedKey(
+        key = self._prepared_key(slide, media)
+        decoding = self._decoding.pop(key, None)
+        picture = self.prepared.get(key) if self.prepared is not None and decoding is None else None
+        if picture is not None:
+            return picture_to_surface(picture)
+        if decoding is not None:
+            surface = picture_to_surface(decoding.result())  # waits if its turn came first; raises its MediaError
+        else:
+            surface = load_image_surface(self.media / media, self.size, **self._options(slide))
+        if self.prepared is not None:
+            self.prepared.put(key, Picture(self.size, pygame.image.tobytes(surface, "RGB")))
+        return surface
+
+    def _options(self, slide: Slide) -> ImageOptions:
+        return {"fit": slide.fit, "focus": slide.focus, "background": slide.background, "max_pixels": self.max_pixels}
+
+    def _prepared_key(self, slide: Slide, media: str) -> PreparedKey:
+        """What decides the picture's pixels (raises MediaError if the file is missing or refused)."""
+        return PreparedKey(
             self._source(media),
             self.size,
             slide.fit,
             slide.focus,
             slide.background,
             self.max_pixels,
-            "svg" if path.suffix.lower() == ".svg" else "raster",
+            "svg" if media.lower().endswith(".svg") else "raster",
         )
-        picture = self.prepared.get(key)
-        if picture is not None:
-            return picture_to_surface(picture)
-        surface = load_image_surface(path, self.size, **options)
-        self.prepared.put(key, Picture(self.size, pygame.image.tobytes(surface, "RGB")))
-        return surface
 
     def _source(self, media: str) -> tuple[str, int, int, int]:
         """What identifies this version of ``media``: its path, inode, size and mtime (no read)."""

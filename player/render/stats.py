@@ -61,7 +61,7 @@ class FrameTimer:
         self._clock = clock
         self._name: tuple[str, str] | None = None
         self._times: list[float] = []
-        self._waits: list[float] = []  # the pacer's wait within each frame
+        self._waits: list[tuple[int, float]] = []  # (the gap it falls in, seconds) of each pacer's wait
         self.last: TransitionReport | None = None
         # Read by the overlay and benchmarks: bounded, a week of changes is not.
         self.reports: deque[TransitionReport] = deque(maxlen=keep)
@@ -81,18 +81,21 @@ class FrameTimer:
             self._times.append(self._clock())
 
     def waiting(self, wait: Callable[[], None]) -> None:
-        """Run ``wait`` (the pacer's) within the frame in progress, and count its time as no work."""
+        """Run ``wait`` (the pacer's, before the next frame is drawn), and count its time as no work."""
         started = self._clock()
         wait()
         if self._name is not None:
-            self._waits.append(self._clock() - started)
+            self._waits.append((len(self._times) - 1, self._clock() - started))
 
     def end(self) -> TransitionReport | None:
         if self._name is None:
             return None
         times = self._times
         gaps = tuple((b - a) * 1000 for a, b in itertools.pairwise(times))
-        waits = [w * 1000 for w in self._waits] if len(self._waits) == len(gaps) else [0.0] * len(gaps)
+        waits = [0.0] * len(gaps)
+        for gap, seconds in self._waits:
+            if gap < len(gaps):  # the wait after the last frame falls in no gap
+                waits[gap] += seconds * 1000
         work = tuple(gap - wait for gap, wait in zip(gaps, waits, strict=True))
         self.last = TransitionReport(self._name[0], self._name[1], len(gaps), gaps, times[-1] - times[0], work)
         self.reports.append(self.last)
