@@ -41,9 +41,10 @@ class RealPacer:
     """Transition frames on a grid of deadlines, a :class:`Waker` for sleeps.
 
     Frames are due every ``1/rate`` seconds less :data:`EARLY_S`, on a grid: a frame that took
-    longer to draw does not push the next one later, and one that was late restarts the grid
-    rather than rushing to catch up. The wait is one precise ``time.sleep`` (nanosleep), not
-    ``pygame.time.Clock.tick``, which sleeps whole milliseconds (bench/RESULTS.md has both).
+    longer to draw does not push the next one later (the next wait is shorter), and one more
+    than a period late restarts the grid rather than rushing to catch up. The wait is one
+    precise ``time.sleep`` (nanosleep), not ``pygame.time.Clock.tick``, which sleeps whole
+    milliseconds (bench/RESULTS.md has both).
     Sleeps are on a Waker, not pygame.event.wait(): pygame-ce polls for events every
     millisecond inside it (measured: ~30 ms of CPU per static second, bench/RESULTS.md).
     """
