@@ -37,7 +37,7 @@ def test_a_late_frame_does_not_make_the_next_ones_rush() -> None:
     pacer.tick(60)  # a new grid starts: no wait, and no burst of frames to catch up
     assert time.perf_counter() - began < 0.002
     gaps = intervals(pacer, 5, 0.001)
-    assert min(gaps) > 1 / 60 - EARLY_S - 0.002, gaps
+    assert min(gaps) > (1 / 60) / 2, gaps  # a burst would come 1 ms apart (the work alone)
 
 
 def test_the_frame_timer_tells_drawing_and_presenting_from_the_pacers_wait() -> None:
