@@ -231,7 +231,7 @@ def _image_slide(name: str):  # type: ignore[no-untyped-def]
     return result.playlists[0].slides[0]
 
 
-def _shm_advice(probe: dict[str, Any]) -> str:
+def _auto_choice_check(probe: dict[str, Any]) -> str:
     """What the unpaced probe says of `auto`'s choice here (the software compositor through shared memory)."""
     shm, gl, gpu = (probe.get(f"{name}/slide-left") for name in ("software+shm", "software+gl", "gpu"))
     if not (shm and gl and gpu):
@@ -292,7 +292,7 @@ def notes(runs: dict[str, Any], probe: dict[str, Any]) -> str:
         "that is the frame time. Each compositor's cost per frame, timed in-process "
         f"without pacing on the same server: {probe_text}. "
         + (f"Drawing alone is over 16.7 ms for {', '.join(over)}: no pacing change fixes those. " if over else "")
-        + _shm_advice(probe)
+        + _auto_choice_check(probe)
     )
 
 
