@@ -29,11 +29,12 @@ if TYPE_CHECKING:
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")  # only these decoders ever see a file
 DEFAULT_MAX_PIXELS = 50_000_000
 
-# Resampling, chosen by bench/resize.py (bench/RESULTS.md; x86, 2 cores): decoding and fitting
-# to 1920x1080 `cover`, BICUBIC costs 6-12 % less CPU than LANCZOS, within 1 dB of it against
-# the best reference, and its small type side by side (bench/results/resize.png) looks the
-# same at 1:1; BILINEAR saves 20-30 % but softens small type, and pygame's smoothscale leaves
-# faint vertical bands. JPEG draft (below) does most of the shrinking for photos anyway.
+# Resampling, chosen by bench/resize.py (bench/RESULTS.md has its figures; x86, 2 cores):
+# decoding and fitting to 1920x1080 `cover`, BICUBIC costs less CPU than LANCZOS, is within
+# 1 dB of it against the best reference, and its small type side by side
+# (bench/results/resize.png) looks the same at 1:1; BILINEAR is cheaper still but softens
+# small type, and pygame's smoothscale leaves faint vertical bands. JPEG draft (below) does
+# most of the shrinking for photos anyway.
 _RESAMPLE = "BICUBIC"
 _REDUCING_GAP = 3.0
 _TRANSPOSED = (5, 6, 7, 8)  # EXIF orientations that swap width and height
