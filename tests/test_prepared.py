@@ -61,6 +61,26 @@ def test_render_gives_the_same_pixels_with_and_without_the_cache(tmp_path: Path)
     assert Image.open(tmp_path / "white.png").convert("RGB").getpixel((160, 40)) == (255, 255, 255)
 
 
+def test_the_same_picture_copied_again_or_renamed_is_found_by_its_content(tmp_path: Path) -> None:
+    root = folder(tmp_path / "screen")
+    first = render(root, tmp_path / "first.png")
+    (entry,) = cached(root)
+    made = entry.stat().st_mtime_ns
+    # Sync installs a new version: the same photo under a new name, and the old file written again.
+    media = root / "media"
+    (media / "renamed.jpg").write_bytes((media / "photo.jpg").read_bytes())
+    (media / "photo.jpg").unlink()
+    playlist = root / "playlists" / "p.yaml"
+    playlist.write_text(playlist.read_text().replace("photo.jpg", "renamed.jpg"))
+    os.utime(entry, ns=(made - 10**9, made - 10**9))
+    assert render(root, tmp_path / "renamed.png") == first
+    assert cached(root) == [entry] and entry.stat().st_mtime_ns > made - 10**9  # read, not made again
+    # Other pixels under the old name are another entry: a name is never trusted.
+    Image.new("RGB", (1200, 900), (200, 30, 30)).save(media / "renamed.jpg")
+    assert render(root, tmp_path / "red.png") != first
+    assert len(cached(root)) == 2
+
+
 @pytest.mark.parametrize("damage", ["flip", "truncate", "empty"])
 def test_a_damaged_cache_file_is_made_again_and_never_shown(tmp_path: Path, damage: str) -> None:
     root = folder(tmp_path / "screen")
@@ -79,7 +99,7 @@ def test_a_damaged_cache_file_is_made_again_and_never_shown(tmp_path: Path, dama
 
 
 def key(n: int, fit: str = "cover") -> PreparedKey:
-    return PreparedKey((f"/media/{n}.jpg", n, 100, 1), (4, 2), fit, (0.5, 0.5), (0, 0, 0, 255), 50_000_000, "raster")
+    return PreparedKey(f"sha256:{n:064x}", (4, 2), fit, (0.5, 0.5), (0, 0, 0, 255), 50_000_000, "raster")
 
 
 def test_the_cache_keeps_to_its_size_least_recently_used_out(tmp_path: Path) -> None:
@@ -100,7 +120,7 @@ def test_anything_that_changes_the_pixels_is_another_entry(tmp_path: Path) -> No
     cache = PreparedCache(tmp_path / "prepared", max_bytes=2**20)
     cache.put(key(1, "cover"), Picture((4, 2), bytes(24)))
     assert cache.get(key(1, "contain")) is None
-    assert cache.get(PreparedKey(("/media/1.jpg", 1, 100, 1), (2, 4), "cover", (0.5, 0.5), (0, 0, 0, 255),
+    assert cache.get(PreparedKey(f"sha256:{1:064x}", (2, 4), "cover", (0.5, 0.5), (0, 0, 0, 255),
                                  50_000_000, "raster")) is None
     assert cache.get(key(1, "cover")) == Picture((4, 2), bytes(24))
 
@@ -110,3 +130,27 @@ def test_a_read_only_cache_folder_costs_only_the_saving(tmp_path: Path) -> None:
     cache = PreparedCache(tmp_path / "prepared", max_bytes=2**20)
     cache.put(key(1), Picture((4, 2), bytes(24)))  # logs once, raises nothing
     assert cache.get(key(1)) is None
+
+
+def test_a_source_is_hashed_once_per_version_and_a_huge_one_not_at_all(tmp_path: Path) -> None:
+    from player.media import prepared
+
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8 not really a photo")
+    ids = prepared.SourceIds()
+
+    def stat() -> prepared.Stat:
+        info = photo.stat()
+        return (str(photo), info.st_ino, info.st_size, info.st_mtime_ns)
+
+    first = stat()
+    assert ids.known(first) is None
+    name = ids.resolve(first)
+    assert name.startswith("sha256:") and ids.resolve(first) == ids.known(first) == name and ids.hashed == 1
+    photo.write_bytes(b"\xff\xd8 another photo")  # a new version: hashed again
+    assert ids.resolve(stat()) != name and ids.hashed == 2
+    now = stat()
+    with pytest.raises(OSError):  # changed since the stat it was asked for: no name for what was read
+        ids.resolve((now[0], now[1], now[2], now[3] + 1))
+    huge = (str(photo), 1, prepared.HASH_LIMIT + 1, 1)
+    assert ids.known(huge) == ids.resolve(huge) == prepared.by_stat(huge) and ids.hashed == 2

@@ -3,19 +3,24 @@
 A screen plays the same playlist for weeks. Decoding a 4000x3000 JPEG and resizing it to
 1920x1080 costs about 100 ms of CPU at every change, loop after loop; reading the 6 MB of
 pixels it came to costs a few. So each prepared picture is kept under the state folder
-(``state/prepared/``), named by what it was made from: the source file (its path, inode,
-size and modification time to the nanosecond, as the painter's own cache trusts them) and
-everything that changes the pixels (frame size, fit, focus, background, the pixel limit,
+(``state/prepared/``), named by what it was made from: the source's content (its sha256)
+and everything that changes the pixels (frame size, fit, focus, background, the pixel limit,
 and this format's version). A new file, a new fit or another screen size is another name;
-nothing is ever served stale. Not the file's sha256: hashing it happens where the painter
-works, on the render loop's thread, and a 1 GB file there froze the screen 3.5 s.
+nothing is ever served stale, and the same picture copied again, renamed or installed again
+by sync is found under its old name.
+
+Hashing reads the whole file, so it is done once per version of a file (:class:`SourceIds`
+remembers a path's sha256 by its inode, size and mtime) and, while the player runs, on the
+painter's decoder thread with the decoding, never during a transition. A file larger than
+:data:`HASH_LIMIT` (no picture worth showing is) is named by path, inode, size and mtime
+instead, so a huge file cannot make anything wait on its hash.
 
 Each file is a header (magic, width, height, length, CRC-32 of the pixels) and the RGB
 pixels. A torn or corrupted file (a power cut mid-write, a bad SD card) fails the length or
 the checksum, is deleted and made again: never shown. Files are written to a temporary name
 and renamed; not fsynced, because a lost or torn file costs one decode, and the checksum
 catches it. The folder is bounded in bytes, least recently used out. Pygame-free: it stores
-:class:`~player.media.images.Picture` values, so any thread may use it, one at a time.
+:class:`~player.media.images.Picture` values, and any thread may use it (a lock orders them).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import hashlib
 import logging
 import os
 import struct
+import threading
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -32,10 +38,12 @@ from pathlib import Path
 
 from player.media.fit import Focus, Rgba, Size
 from player.media.images import Picture
+from player.ops.hashing import sha256_file
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # part of every name (2: BICUBIC resizing): a change in how pictures are made retires old files
+FORMAT_VERSION = 3  # part of every name (3: named by content): a change in how pictures are made retires old files
+HASH_LIMIT = 256 * 2**20  # bytes: larger sources are named by their stat, not hashed
 _MAGIC = b"SGPREP1\n"
 _HEADER = struct.Struct("<8sIIQI")  # magic, width, height, pixel bytes, CRC-32 of the pixels
 _SUFFIX = ".rgb"
@@ -45,7 +53,7 @@ _SUFFIX = ".rgb"
 class PreparedKey:
     """Everything that decides a prepared picture's pixels."""
 
-    source: tuple[str, int, int, int]  # path, inode, size, mtime_ns
+    source: str  # "sha256:<hex>" of the source, or "file:<path>:<inode>:<size>:<mtime_ns>" (see SourceIds)
     size: Size
     fit: str
     focus: Focus
@@ -59,16 +67,70 @@ class PreparedKey:
         return hashlib.sha256(text.encode()).hexdigest() + _SUFFIX
 
 
+Stat = tuple[str, int, int, int]  # path, inode, size, mtime_ns: one version of a file, as far as stat tells
+
+
+class SourceIds:
+    """What names a source in the cache: its sha256, hashed once per version of the file.
+
+    Versions are told apart by inode, size and mtime (to the nanosecond): the contract of
+    the folder is that files are replaced by rename, which gives a new inode. Bounded, least
+    recently used out. Any thread.
+    """
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self.hashed = 0  # files read to hash them: what tests and the bench count
+        self._ids: OrderedDict[Stat, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def known(self, stat: Stat) -> str | None:
+        """The source id of this version of a file, if it was worked out before (no I/O)."""
+        if stat[2] > HASH_LIMIT:
+            return by_stat(stat)
+        with self._lock:
+            return self._ids.get(stat)
+
+    def resolve(self, stat: Stat) -> str:
+        """The source id, hashing the file if this version was not seen (reads it all).
+
+        Raises OSError if the file cannot be read or changed while it was read.
+        """
+        known = self.known(stat)
+        if known is not None:
+            return known
+        path = Path(stat[0])
+        digest, size = sha256_file(path)
+        after = os.stat(path, follow_symlinks=False)
+        if (after.st_ino, after.st_size, after.st_mtime_ns) != stat[1:] or size != stat[2]:
+            raise OSError(f"{path} changed while it was read")
+        source = f"sha256:{digest}"
+        with self._lock:
+            self.hashed += 1
+            self._ids[stat] = source
+            self._ids.move_to_end(stat)
+            while len(self._ids) > self.limit:
+                self._ids.popitem(last=False)
+        return source
+
+
+def by_stat(stat: Stat) -> str:
+    """A source's name from its stat alone: for huge files, and for pictures on their way."""
+    return "file:{}:{}:{}:{}".format(*stat)
+
+
 class PreparedCache:
-    """The cache folder, at most ``max_bytes`` of pictures. One thread at a time."""
+    """The cache folder, at most ``max_bytes`` of pictures. Any thread (one at a time, by a lock)."""
 
     def __init__(self, folder: Path, max_bytes: int) -> None:
         self.folder = folder
         self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
+        self.sources = SourceIds()  # the names of the sources' versions seen, by stat
         self._sizes: OrderedDict[str, int] = OrderedDict()  # name -> bytes, least recently used first
         self._failing = False
+        self._lock = threading.RLock()
         with contextlib.suppress(OSError):
             entries = [e for e in os.scandir(folder) if e.name.endswith(_SUFFIX) and e.is_file(follow_symlinks=False)]
             for entry in sorted(entries, key=lambda e: e.stat().st_mtime_ns):
@@ -84,6 +146,15 @@ class PreparedCache:
 
     def get(self, key: PreparedKey) -> Picture | None:
         """The picture made for ``key`` before, or None (missing, torn or corrupted: then deleted)."""
+        with self._lock:
+            return self._get(key)
+
+    def put(self, key: PreparedKey, picture: Picture) -> None:
+        """Keep ``picture`` under ``key``; a full or read-only disk only costs the saving."""
+        with self._lock:
+            self._put(key, picture)
+
+    def _get(self, key: PreparedKey) -> Picture | None:
         name = key.name()
         path = self.folder / name
         try:
@@ -106,11 +177,10 @@ class PreparedCache:
         self.hits += 1
         return picture
 
-    def put(self, key: PreparedKey, picture: Picture) -> None:
-        """Keep ``picture`` under ``key``; a full or read-only disk only costs the saving."""
+    def _put(self, key: PreparedKey, picture: Picture) -> None:
         name = key.name()
         header = _HEADER.pack(_MAGIC, picture.size[0], picture.size[1], len(picture.data), zlib.crc32(picture.data))
-        temporary = self.folder / f".{name}.{os.getpid()}.tmp"
+        temporary = self.folder / f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             with open(temporary, "wb") as handle:

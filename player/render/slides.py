@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +30,7 @@ from player.core.errors import MediaError, MediaNotReady
 from player.core.model import Slide
 from player.media.files import check_in_folder
 from player.media.images import ImageOptions, Picture, decode_image
-from player.media.prepared import PreparedCache, PreparedKey
+from player.media.prepared import PreparedCache, PreparedKey, Stat, by_stat
 from player.ops.environment import Environment
 from player.render.images import load_image_surface, picture_to_surface
 from player.render.text import FontChain, draw_tagline, draw_text_slide
@@ -123,15 +123,21 @@ class Painter:
         try:
             if self.key_for(slide) in self._cache:
                 return False
-            key = self._prepared_key(slide, slide.media)
+            stat = self._source(slide.media)
         except MediaError:
             return False
-        if key.kind != "raster" or key in self._decoding or (self.prepared is not None and key in self.prepared):
+        pending = self._key(slide, slide.media, by_stat(stat))
+        if pending.kind != "raster" or pending in self._decoding:
             return False
-        options = self._options(slide)
-        future = self._decoder_thread().submit(decode_image, self.media / slide.media, self.size, **options)
-        self._decoding[key] = future
-        while len(self._decoding) > self.cache_size:  # the schedule moved on: never taken
+        if self.prepared is not None:
+            known = self.prepared.sources.known(stat)
+            if known is not None and replace(pending, source=known) in self.prepared:
+                return False  # read from disk when its turn comes: a few ms, nothing to decode
+        future = self._decoder_thread().submit(self._picture, slide, slide.media, stat)
+        self._decoding[pending] = future
+        # One picture waits at most: each is a full frame of pixels (6 MB at 1080p), and a
+        # second one waiting means the schedule moved on before the first was taken.
+        while len(self._decoding) > 1:
             self._decoding.popitem(last=False)[1].cancel()
         future.add_done_callback(lambda _: ready())
         return True
@@ -175,26 +181,44 @@ class Painter:
 
     def _image(self, slide: Slide, media: str) -> pygame.Surface:
         """The slide's picture fitted to the frame: from the prepared-slide cache when it has it."""
-        key = self._prepared_key(slide, media)
-        decoding = self._decoding.pop(key, None)
-        picture = self.prepared.get(key) if self.prepared is not None and decoding is None else None
-        if picture is not None:
-            return picture_to_surface(picture)
+        stat = self._source(media)
+        decoding = self._decoding.pop(self._key(slide, media, by_stat(stat)), None)
         if decoding is not None:
-            surface = picture_to_surface(decoding.result())  # waits if its turn came first; raises its MediaError
-        else:
-            surface = load_image_surface(self.media / media, self.size, **self._options(slide))
-        if self.prepared is not None:
-            self.prepared.put(key, Picture(self.size, pygame.image.tobytes(surface, "RGB")))
-        return surface
+            return picture_to_surface(decoding.result())  # waits if its turn came first; raises its MediaError
+        if self.prepared is None:
+            return load_image_surface(self.media / media, self.size, **self._options(slide))
+        return picture_to_surface(self._picture(slide, media, stat))
+
+    def _picture(self, slide: Slide, media: str, stat: Stat) -> Picture:
+        """The picture from the prepared-slide cache, or decoded and kept there. Any thread.
+
+        The cache names the source by its content, hashed here the first time this version
+        (``stat``) of the file is seen.
+        """
+        path = self.media / media
+        if self.prepared is None:
+            return decode_image(path, self.size, **self._options(slide))
+        try:
+            key = self._key(slide, media, self.prepared.sources.resolve(stat))
+        except OSError:  # gone or changing under us: decode (which says why, if it fails) and keep nothing
+            return decode_image(path, self.size, **self._options(slide))
+        picture = self.prepared.get(key)
+        if picture is None:
+            if key.kind == "svg":  # drawn by pygame: main thread only, and never warmed
+                surface = load_image_surface(path, self.size, **self._options(slide))
+                picture = Picture(self.size, pygame.image.tobytes(surface, "RGB"))
+            else:
+                picture = decode_image(path, self.size, **self._options(slide))
+            self.prepared.put(key, picture)
+        return picture
 
     def _options(self, slide: Slide) -> ImageOptions:
         return {"fit": slide.fit, "focus": slide.focus, "background": slide.background, "max_pixels": self.max_pixels}
 
-    def _prepared_key(self, slide: Slide, media: str) -> PreparedKey:
-        """What decides the picture's pixels (raises MediaError if the file is missing or refused)."""
+    def _key(self, slide: Slide, media: str, source: str) -> PreparedKey:
+        """What decides the picture's pixels, the source named by ``source``."""
         return PreparedKey(
-            self._source(media),
+            source,
             self.size,
             slide.fit,
             slide.focus,
@@ -203,7 +227,7 @@ class Painter:
             "svg" if media.lower().endswith(".svg") else "raster",
         )
 
-    def _source(self, media: str) -> tuple[str, int, int, int]:
+    def _source(self, media: str) -> Stat:
         """What identifies this version of ``media``: its path, inode, size and mtime (no read)."""
         info = check_in_folder(self.media / media, self.media)
         return (str(self.media / media), info.st_ino, info.st_size, info.st_mtime_ns)
