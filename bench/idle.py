@@ -1,16 +1,17 @@
 """Idle cost: CPU seconds and peak RSS of the player showing big photos, against feh.
 
-Five generated 4000x3000 JPEGs at 10 s each with cut transitions, 60 s per run, full screen
-on a private 1920x1080x24 Xvfb; `signage run --fullscreen` (renderer auto) and
+Two cases (issue 17's): five generated 4000x3000 JPEGs at 10 s each for 60 s, and five
+3000x2000 PNGs at 5 s each for 40 s, with cut transitions, full screen on a private
+1920x1080x24 Xvfb; `signage run --fullscreen` (renderer auto) and
 `feh -F -Z -D 10` on the same files, run alternately (player, feh, player, feh), medians
 reported. The playlist uses `fit: contain`, which is what `feh -Z` draws (the whole photo,
-1440x1080, with bars), so both put the same pixels on screen: a screenshot of each at 25 s
-checks that. The player runs twice per round: with an empty prepared-slide cache (its first
+letterboxed), so both put the same pixels on screen: a screenshot of each during the third
+photo checks that. The player runs twice per round: with an empty prepared-slide cache (its first
 loop: every photo decoded) and then with the cache the first run filled (every later loop,
 and every run after a restart: pictures read back, not decoded). Goals (issue 17): first loop
 CPU <= feh's; steady state CPU <= 0.5x feh's and peak RSS <= 2x feh's.
 
-    .venv/bin/python bench/idle.py [--seconds 60] [--runs 1]
+    .venv/bin/python bench/idle.py [--cases jpeg,png] [--runs 1]
 
 Prints its rows and writes bench/results/idle.json.
 """
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,47 +35,83 @@ import common
 from common import Row
 
 PHOTOS = 5
-PHOTO_SIZE = (4000, 3000)
-SLIDE_S = 10
 AT = "2024-01-01T00:00:00"  # the playlist has no hours, so its cycle starts at midnight: slide 1 first
-SCREENSHOT_AT = 25.0  # both show the third photo then (20-30 s), with a second to spare either side
-PLAYLIST = f"""name: photos
-defaults: {{duration: {SLIDE_S}, transition: cut, fit: contain, background: "#000000"}}
-slides:
-""" + "".join(f"  - image: photo-{n}.jpg\n" for n in range(1, PHOTOS + 1))
+
+
+@dataclass(frozen=True)
+class Case:
+    """One slideshow both programs show: the photos' format and size, each one's time, the run's."""
+
+    name: str  # "JPEG" or "PNG"
+    size: tuple[int, int]
+    slide_s: int
+    seconds: float
+
+    @property
+    def suffix(self) -> str:
+        return ".jpg" if self.name == "JPEG" else ".png"
+
+    @property
+    def screenshot_at(self) -> float:
+        return self.slide_s * 2.5  # the middle of the third photo, on both screens
+
+    @property
+    def label(self) -> str:
+        return f"{PHOTOS} × {self.size[0]}x{self.size[1]} {self.name}s, {self.slide_s} s each"
+
+    def playlist(self) -> str:
+        return (
+            f"name: photos\ndefaults: {{duration: {self.slide_s}, transition: cut, fit: contain, "
+            'background: "#000000"}\nslides:\n'
+            + "".join(f"  - image: photo-{n}{self.suffix}\n" for n in range(1, PHOTOS + 1))
+        )
+
+
+CASES = {"jpeg": Case("JPEG", (4000, 3000), 10, 60.0), "png": Case("PNG", (3000, 2000), 5, 40.0)}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--runs", type=int, default=1)  # 3 runs of 60 s each: make bench stays under 10 min
+    parser.add_argument("--cases", default="jpeg,png")
+    parser.add_argument("--runs", type=int, default=1)  # one round each: make bench keeps to its budget
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-idle-") as scratch:
-        root = common.content_root(Path(scratch), {"photos.yaml": PLAYLIST})
-        photos = [root / "media" / f"photo-{n}.jpg" for n in range(1, PHOTOS + 1)]
-        for seed, path in enumerate(photos, start=1):
-            common.photo(path, PHOTO_SIZE, seed)
-        results = measure(root, photos, options.seconds, options.runs)
-        decoding = profile_decoding(photos[0])
-    rows, notes = summarise(results, decoding, options.seconds)
-    common.report("idle", rows, notes, {**results, "decoding": decoding, "seconds": options.seconds})
+    rows: list[Row] = []
+    notes: list[str] = []
+    data: dict[str, object] = {}
+    for name in options.cases.split(","):
+        case = CASES[name]
+        with tempfile.TemporaryDirectory(prefix="bench-idle-") as scratch:
+            root = common.content_root(Path(scratch), {"photos.yaml": case.playlist()})
+            photos = [root / "media" / f"photo-{n}{case.suffix}" for n in range(1, PHOTOS + 1)]
+            for seed, path in enumerate(photos, start=1):
+                common.photo(path, case.size, seed)
+            results = measure(root, photos, case, options.runs, first_start=not rows)
+            decoding = profile_decoding(photos[0])
+        case_rows, case_notes = summarise(results, decoding, case)
+        rows += case_rows
+        notes.append(case_notes)
+        data[name] = {**results, "decoding": decoding, "seconds": case.seconds}
+    common.report("idle", rows, "\n\n".join(notes), data)
     return 0
 
 
-def measure(root: Path, photos: list[Path], seconds: float, runs: int) -> dict[str, object]:
+def measure(root: Path, photos: list[Path], case: Case, runs: int, first_start: bool) -> dict[str, object]:
     player = [*common.SIGNAGE, "-v", "run", "--fullscreen", "--at", AT, "--renderer", "auto"]
     commands = {
         "player": player,  # first loop: the prepared-slide cache emptied before each run
         "player_warm": player,  # steady state: the cache the run before filled
-        "feh": ["feh", "-F", "-Z", "-D", str(SLIDE_S), *map(str, photos)],
+        "feh": ["feh", "-F", "-Z", "-D", str(case.slide_s), *map(str, photos)],
     }
+    seconds = case.seconds
     results: dict[str, list[dict[str, object]]] = {name: [] for name in commands}
     shots: dict[str, object] = {}
     with common.xvfb() as server:
         # The very first start on a machine asks, in a child process, what the GL is, and keeps
         # the answer (state/gl.json): a one-off per machine, measured here on its own, so that
         # the first loop below is what new content costs on a screen that has started before.
-        first_start = common.watch(player, 4.0, env=server.env(), cwd=root, log_path=root / "first-start.log")
+        first = None
+        if first_start:
+            first = common.watch(player, 4.0, env=server.env(), cwd=root, log_path=root / "first-start.log")
         for run in range(runs):
             for name, command in commands.items():
                 if name == "player":
@@ -89,7 +127,7 @@ def measure(root: Path, photos: list[Path], seconds: float, runs: int) -> dict[s
                     env=server.env(),
                     cwd=root,
                     log_path=root / f"{name}-{run}.log",
-                    probe_at=SCREENSHOT_AT,
+                    probe_at=case.screenshot_at,
                     on_probe=screenshot,
                 )
                 record: dict[str, object] = {
@@ -108,7 +146,10 @@ def measure(root: Path, photos: list[Path], seconds: float, runs: int) -> dict[s
         **results,
         "screens": compare_screenshots(shots),
         "waiting": waiting,
-        "first_start": {"cpu_s": first_start.cpu_s, "startup_cpu_s": phases(first_start.timeline)["startup_cpu_s"]},
+        "first_start": None if first is None else {
+            "cpu_s": first.cpu_s,
+            "startup_cpu_s": phases(first.timeline)["startup_cpu_s"],
+        },
     }
 
 
@@ -213,14 +254,12 @@ def profile_decoding(photo: Path) -> dict[str, object]:
     }
 
 
-def summarise(results: dict[str, object], decoding: dict[str, object], seconds: float) -> tuple[list[Row], str]:
+def summarise(results: dict[str, object], decoding: dict[str, object], case: Case) -> tuple[list[Row], str]:
+    seconds = case.seconds
     runs: dict[str, list[dict[str, Any]]] = {name: results[name] for name in ("player", "player_warm", "feh")}  # type: ignore[misc]
     cpu = {name: common.median([r["cpu_s"] for r in rs]) for name, rs in runs.items()}
     rss = {name: common.median([r["peak_rss"] for r in rs]) for name, rs in runs.items()}
-    setup = (
-        f"{seconds:.0f} s of {PHOTOS} × 4000x3000 JPEGs, 10 s each, cut, 1920x1080 Xvfb, "
-        f"median of {len(runs['player'])}"
-    )
+    setup = f"{seconds:.0f} s of {case.label}, cut, 1920x1080 Xvfb, median of {len(runs['player'])}"
 
     def versus(name: str) -> str:
         return f"player {cpu[name]:.2f} s, feh {cpu['feh']:.2f} s (×{cpu[name] / cpu['feh']:.2f})"
@@ -241,13 +280,6 @@ def summarise(results: dict[str, object], decoding: dict[str, object], seconds: 
             cpu["player"] <= cpu["feh"],
         ),
         Row(
-            "Idle CPU, the very first start on this machine (the GL asked in a child process, answer kept), "
-            "first 3 s",
-            f"{results['first_start']['startup_cpu_s']:.2f} s, against {first_starts(runs):.2f} s at a later start",  # type: ignore[index]
-            None,
-            None,
-        ),
-        Row(
             f"Idle CPU, steady state (after start-up, the cache filled: every loop after the first), "
             f"player vs feh ({setup})",
             f"player {after_start['player_warm']:.2f} s, feh {after_start['feh']:.2f} s "
@@ -265,7 +297,16 @@ def summarise(results: dict[str, object], decoding: dict[str, object], seconds: 
             rss["player_warm"] <= 2 * rss["feh"],
         ),
     ]
-    return rows, _notes(runs, results["screens"], results["waiting"], decoding)  # type: ignore[arg-type]
+    first: dict[str, float] | None = results["first_start"]  # type: ignore[assignment]
+    if first is not None:
+        rows.insert(1, Row(
+            "Idle CPU, the very first start on this machine (the GL asked in a child process, answer kept), "
+            "first 3 s",
+            f"{first['startup_cpu_s']:.2f} s, against {first_starts(runs):.2f} s at a later start",
+            None,
+            None,
+        ))
+    return rows, _notes(case, runs, results["screens"], results["waiting"], decoding)  # type: ignore[arg-type]
 
 
 def first_starts(runs: dict[str, list[dict[str, Any]]]) -> float:
@@ -274,6 +315,7 @@ def first_starts(runs: dict[str, list[dict[str, Any]]]) -> float:
 
 
 def _notes(
+    case: Case,
     runs: dict[str, list[dict[str, Any]]],
     screens: dict[str, float],
     waiting: dict[str, float],
@@ -291,10 +333,10 @@ def _notes(
     player_map = ", ".join(f"{name} {common.mb(size)}" for name, size in player[0]["memory_at_probe"][:3])
     feh_map = ", ".join(f"{name} {common.mb(size)}" for name, size in feh[0]["memory_at_probe"][:2])
     return (
-        f"**Idle cost.** Renderer: `{player[0]['renderer']}` (`auto`: on Xvfb the GL is Mesa's software "
+        f"**Idle cost, {case.label}.** Renderer: `{player[0]['renderer']}` (`auto`: on Xvfb the GL is Mesa's software "
         f"rasteriser, so `auto` composes in main memory; GL libraries mapped in the player: {libraries}). "
         f"Same content on both screens: at "
-        f"{SCREENSHOT_AT:.0f} s the player's screen has mean grey {screens.get('player_mean')} (stddev "
+        f"{case.screenshot_at:.0f} s the player's screen has mean grey {screens.get('player_mean')} (stddev "
         f"{screens.get('player_stddev')}), feh's {screens.get('feh_mean')} ({screens.get('feh_stddev')}), and the two "
         f"screenshots differ by {screens.get('difference')}/255 on average: the same letterboxed photo. "
         f"Where the player's CPU went (medians): {p['startup_cpu_s']:.2f} s in the first 3 s (interpreter, imports, "
@@ -303,17 +345,18 @@ def _notes(
         f"prepared-slide cache filled: {w['startup_cpu_s']:.2f} s starting, {w['changes_cpu_s']:.2f} s on changes, "
         "each picture read back instead of decoded and resized); feh "
         f"spent {f['startup_cpu_s']:.2f} s starting, {f['quiet_cpu_per_s'] * 1000:.0f} ms per static second "
-        f"({f['quiet_cpu_s']:.2f} s) and {f['changes_cpu_s']:.2f} s on changes (it decodes each 4000x3000 photo "
-        "in full). The static screen sleeps in the kernel until its next change (a Waker: a select on a pipe "
+        f"({f['quiet_cpu_s']:.2f} s) and {f['changes_cpu_s']:.2f} s on changes (it decodes each photo "
+        f"in full at {case.size[0]}x{case.size[1]}). The static screen sleeps in the kernel until its next "
+        "change (a Waker: a select on a pipe "
         "that `post()` and signal handlers write to), not in pygame-ce's `event.wait(timeout)`, which polls the "
         "event queue every millisecond (in a bare window on the same server: "
         f"{waiting['event_wait_ms_per_s']:.0f} ms CPU/s and {waiting['event_wait_wakeups_per_s']:.0f} wakeups/s, "
         f"against {waiting['sleep_get_ms_per_s']:.1f} ms/s and {waiting['sleep_get_wakeups_per_s']:.0f} wakeups/s "
         f"for `time.sleep(0.05)` + `event.get()`). One photo's preparation costs {decoding['total_ms']:.0f} ms "
-        f"(profiled: {top}; the JPEG is decoded at half scale by libjpeg's draft mode, then resized with BICUBIC, "
-        "bench/resize.py), on the painter's decoder thread while the screen is static. The X server's CPU is not "
+        f"(profiled: {top}; {_decoder(case)}, then resized with BICUBIC, bench/resize.py), on the painter's "
+        "decoder thread while the screen is static. The X server's CPU is not "
         f"counted above: {xvfb['player']:.2f} s during a player run, {xvfb['feh']:.2f} s during a feh run. "
-        f"Memory at {SCREENSHOT_AT:.0f} s, by mapping: player {player_map}; feh {feh_map}. The player's heap "
+        f"Memory at {case.screenshot_at:.0f} s, by mapping: player {player_map}; feh {feh_map}. The player's heap "
         "is where the prepared 1920x1080 frames live (8.3 MB each: the painter keeps two, the slide on screen and "
         "the next). No GL is loaded: `auto` "
         "asked a child process what the GL is (llvmpipe) and presents through X11 shared memory. The first loop's "
@@ -322,6 +365,12 @@ def _notes(
         "decoding each photo once; later loops read each prepared picture back from state/prepared (6 MB, a few "
         "milliseconds) instead of decoding and resizing it."
     )
+
+
+def _decoder(case: Case) -> str:
+    if case.name == "JPEG":
+        return "the JPEG is decoded at half scale by libjpeg's draft mode"
+    return "a PNG has no smaller scale to decode at: every pixel is inflated"
 
 
 if __name__ == "__main__":

@@ -43,10 +43,12 @@ PREVIEW_KEYS = "space pause, right/left next/previous slide, f full screen, i in
 
 def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
     from player.content.library import ContentLibrary
+    from player.ops.allocator import return_big_buffers_when_freed
     from player.render.display import open_display
 
     if args.speed <= 0:
         raise UsageError("--speed must be more than 0")
+    return_big_buffers_when_freed()  # a screen runs for weeks: freed pictures go back to the system
     start = instant(args.at, config, "--at") if args.at else None
     size = size_option(args.size) or config.display.size
     library = ContentLibrary(

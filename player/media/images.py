@@ -54,7 +54,7 @@ class Picture:
     """Decoded pixels ready for the screen: RGB, 3 bytes a pixel, row-major, no padding."""
 
     size: Size
-    data: bytes = field(repr=False)
+    data: bytes | memoryview = field(repr=False)  # a view: read from the prepared cache without a copy
 
     def __post_init__(self) -> None:
         if len(self.data) != self.size[0] * self.size[1] * 3:

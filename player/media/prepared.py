@@ -212,7 +212,7 @@ def _parse(data: bytes, size: Size) -> Picture | None:
     if len(data) < _HEADER.size:
         return None
     magic, width, height, length, crc = _HEADER.unpack_from(data)
-    pixels = data[_HEADER.size :]
+    pixels = memoryview(data)[_HEADER.size :]  # a view, not a 6 MB copy
     if magic != _MAGIC or (width, height) != tuple(size) or length != len(pixels) or length != width * height * 3:
         return None
     if zlib.crc32(pixels) != crc:

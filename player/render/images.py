@@ -22,12 +22,13 @@ from player.media.images import DEFAULT_MAX_PIXELS, ImageOptions, Picture, decod
 
 
 def picture_to_surface(picture: Picture) -> pygame.Surface:
-    """Wrap decoded pixels in an opaque 32-bit Surface (copies them). Main thread only.
+    """Copy decoded pixels into an opaque 32-bit Surface. Main thread only.
 
     32-bit, not the 24 bits the pixels come in: blending a 24-bit surface (a fade) takes SDL's
     slow path, measured 18 ms a 1080p frame against 2 ms, while converting once costs 0.2 ms.
+    The 24-bit surface only borrows the pixels (``frombuffer``): the conversion is the one copy.
     """
-    return pygame.image.frombytes(picture.data, picture.size, "RGB").convert(32, 0)
+    return pygame.image.frombuffer(picture.data, picture.size, "RGB").convert(32, 0)
 
 
 def load_svg(path: Path, size: Size, **options: Unpack[ImageOptions]) -> pygame.Surface:

@@ -153,10 +153,10 @@ class Painter:
     # -- drawing -------------------------------------------------------------------------
 
     def _paint(self, slide: Slide) -> pygame.Surface:
-        surface = pygame.Surface(self.size)
         if slide.kind == "image" and slide.media:
             surface = self._image(slide, slide.media)
         elif slide.kind == "text":
+            surface = pygame.Surface(self.size)  # only here: a blank frame is 8 MB at 1080p
             self._text_background(surface, slide)
             missing = draw_text_slide(
                 surface,
