@@ -66,3 +66,29 @@ def test_only_raster_pictures_not_prepared_yet_are_warmed(tmp_path: Path) -> Non
     Image.new("RGB", (64, 36), (1, 2, 3)).save(tmp_path / "a.png")
     (picture,) = slides("  - {image: a.png, duration: 5}\n")
     assert not off.warm(picture, lambda: None)
+
+
+def test_the_first_picture_decoded_while_the_window_opens_is_taken_not_decoded_again(tmp_path: Path) -> None:
+    from player.media.prepared import PreparedCache
+    from player.ops.hashing import sha256_file
+    from player.render.slides import decode_first_picture
+
+    Image.effect_noise((3000, 2000), 80).convert("RGB").save(tmp_path / "noise.png", compress_level=1)
+    (slide,) = slides("  - {image: noise.png, fit: cover, duration: 5}\n")
+    fonts = FontChain.resolve()
+    _, expected = Painter(tmp_path, SIZE, fonts).prepare(slide)
+
+    prepared = PreparedCache(tmp_path / "prepared", 2**30, sha256_file)
+    first = decode_first_picture(prepared, tmp_path, slide, SIZE, 50_000_000, settled_before=time.time())
+    assert first is not None
+    painter = Painter(tmp_path, SIZE, fonts, prepared=prepared, first=first, decode_ahead=True)
+    _, taken = painter.prepare(slide)
+    assert pygame.image.tobytes(taken, "RGB") == pygame.image.tobytes(expected, "RGB")
+    assert (prepared.sources.hashed, prepared.hits) == (1, 1)  # made once, on the first picture's thread
+
+    # Nothing to start for a file that may still be being written, an SVG, or without the cache.
+    (tmp_path / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    (svg,) = slides("  - {image: logo.svg, duration: 5}\n")
+    assert decode_first_picture(prepared, tmp_path, slide, SIZE, 50_000_000, settled_before=time.time() - 60) is None
+    assert decode_first_picture(prepared, tmp_path, svg, SIZE, 50_000_000, settled_before=time.time()) is None
+    assert decode_first_picture(None, tmp_path, slide, SIZE, 50_000_000, settled_before=time.time()) is None

@@ -137,7 +137,9 @@ def test_a_source_is_hashed_once_per_version_and_a_huge_one_not_at_all(tmp_path:
 
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(b"\xff\xd8 not really a photo")
-    ids = prepared.SourceIds()
+    from player.ops.hashing import sha256_file
+
+    ids = prepared.SourceIds(sha256_file)
 
     def stat() -> prepared.Stat:
         info = photo.stat()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from player.cli.options import instant, load_timetable, size_option, zone_of
 from player.core.config import Config
@@ -17,6 +17,9 @@ from player.core.errors import UsageError
 from player.ops.environment import Environment
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from player.media.prepared import PreparedCache
     from player.render.slides import Painter
     from player.render.text import FontChain
 
@@ -85,15 +88,16 @@ def painter_for(
     fonts: FontChain | None = None,
     settle: float = 0.0,
     decode_ahead: bool = False,
+    *,
+    prepared: PreparedCache | Literal["configured"] | None = "configured",
+    first: Future[None] | None = None,
 ) -> Painter:
     """The configured painter for frames of ``size`` (fonts resolved here unless given);
-    ``decode_ahead`` for a running player (render draws in order, alone)."""
-    from player.media.prepared import PreparedCache
-    from player.ops.statedir import StateDir
+    ``decode_ahead`` for a running player (render draws in order, alone). ``prepared``: the
+    prepared-slide cache (None: none); ``first``: see decode_first_picture."""
     from player.render.slides import Painter
     from player.render.text import FontChain
 
-    mb = config.prepared_cache_mb
     return Painter(
         config.media,
         size,
@@ -103,9 +107,20 @@ def painter_for(
         idle=config.idle,
         settle=settle,
         wall=env.now,
-        prepared=PreparedCache(StateDir.at(config.state).prepared, mb * 2**20) if mb else None,
+        prepared=prepared_cache(config) if prepared == "configured" else prepared,
         decode_ahead=decode_ahead,
+        first=first,
     )
+
+
+def prepared_cache(config: Config) -> PreparedCache | None:
+    """The prepared-slide cache under the state folder, None if configured off (``prepared_cache_mb: 0``)."""
+    from player.media.prepared import PreparedCache
+    from player.ops.hashing import sha256_file
+    from player.ops.statedir import StateDir
+
+    mb = config.prepared_cache_mb
+    return PreparedCache(StateDir.at(config.state).prepared, mb * 2**20, sha256_file) if mb else None
 
 
 def _written(out: Path, env: Environment) -> int:

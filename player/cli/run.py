@@ -18,16 +18,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from player.cli.options import instant, size_option, zone_of
-from player.cli.render import DEFAULT_SIZE, add_render_command, painter_for, write_sheet
+from player.cli.render import DEFAULT_SIZE, add_render_command, painter_for, prepared_cache, write_sheet
 from player.core.config import Config
 from player.core.errors import NoDisplay, PlayerError, UsageError
 from player.ops.environment import Environment
 from player.ops.statedir import StateDir
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from player.content.library import ContentLibrary
     from player.content.watch import FolderWatcher
     from player.fleet.uplink import Heartbeat, ProofUploader
+    from player.media.prepared import PreparedCache
     from player.ops.clocktrust import ClockGuard
     from player.ops.notify import Notifier
     from player.ops.power import DisplayPower, PowerSchedule
@@ -63,7 +66,7 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
         open_display(env.environ, headless=False, kept_screen=kept is not None)
     except NoDisplay as error:
         return _sheet_instead(args, config, env, start, error)
-    player = _player(args, config, env, _Run(start, size, notifier, library, kept))
+    player = _player(args, config, env, _Run(start, size, notifier, library, kept, prepared_cache(config)))
     _make_sync_folder(config)
     log.info("playing %d playlist(s) from %s", len(library.playlists), config.playlists)
 
@@ -114,6 +117,7 @@ class _Run:
     notifier: Notifier
     library: ContentLibrary
     kept: KmsPresenter | None  # the screen a player before this one kept (render/kms.py)
+    prepared: PreparedCache | None  # the prepared-slide cache, shared by the first picture and the painter
 
 
 def _take_over_kept_screen(notifier: Notifier) -> KmsPresenter | None:
@@ -159,6 +163,7 @@ def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Ru
 
     fullscreen = not args.windowed and (args.fullscreen or config.display.fullscreen)
     renderer = args.renderer or config.display.renderer
+    first = None if run.kept else _first_picture(config, env, run, fullscreen)
     screen, fonts = open_player_screen(
         run.size,
         fullscreen,
@@ -170,7 +175,16 @@ def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Ru
         environ=env.environ,
     )
     # The next picture is decoded on a thread while the loop presents.
-    painter = painter_for(config, env, screen.logical, fonts, settle=config.watch.settle, decode_ahead=True)
+    painter = painter_for(
+        config,
+        env,
+        screen.logical,
+        fonts,
+        settle=config.watch.settle,
+        decode_ahead=True,
+        prepared=run.prepared,
+        first=first[1] if first is not None and first[0] == screen.logical else None,
+    )
     status_path = _status_path(args, config, env)
     display_power = _display_power(config, env)
     real_clock = run.start is None and args.speed == 1
@@ -187,6 +201,34 @@ def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Ru
         reporter=_reporter(config, env, status_path, run.notifier, display_power),
         monotonic=env.monotonic,
     )
+
+
+def _first_picture(
+    config: Config, env: Environment, run: _Run, fullscreen: bool
+) -> tuple[tuple[int, int], Future[None]] | None:
+    """The first slide's picture, decoding for the frame size the window is expected to have.
+
+    The size is known before the window opens (the one asked for, else the desktop's, else
+    a window's default), so the photo is decoded while the window and renderer open. The
+    painter takes it only if the window came out that size.
+    """
+    from player.core.scheduler import Timetable
+    from player.render.screen import DEFAULT_WINDOW, desktop_size, logical_size
+    from player.render.slides import decode_first_picture
+
+    physical = run.size or (desktop_size() if fullscreen else DEFAULT_WINDOW)
+    logical = logical_size(physical, config.display.rotate)
+    slide = Timetable(run.library.playlists).at(run.start or env.now()).slide
+    settled_before = env.now().timestamp() - config.watch.settle
+    first = decode_first_picture(
+        run.prepared,
+        config.media,
+        slide,
+        logical,
+        int(config.max_megapixels * 1_000_000),
+        settled_before=settled_before,
+    )
+    return (logical, first) if first is not None else None
 
 
 def _status_path(args: argparse.Namespace, config: Config, env: Environment) -> Path:

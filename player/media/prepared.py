@@ -33,12 +33,12 @@ import struct
 import threading
 import zlib
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from player.media.fit import Focus, Rgba, Size
 from player.media.images import Picture
-from player.ops.hashing import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ class PreparedKey:
 
 
 Stat = tuple[str, int, int, int]  # path, inode, size, mtime_ns: one version of a file, as far as stat tells
+Hasher = Callable[[Path], tuple[str, int]]  # a file's sha256 and size: player.ops.hashing.sha256_file
 
 
 class SourceIds:
@@ -75,10 +76,11 @@ class SourceIds:
 
     Versions are told apart by inode, size and mtime (to the nanosecond): the contract of
     the folder is that files are replaced by rename, which gives a new inode. Bounded, least
-    recently used out. Any thread.
+    recently used out. Any thread. Without ``hasher`` every source is named by its stat.
     """
 
-    def __init__(self, limit: int = 4096) -> None:
+    def __init__(self, hasher: Hasher | None, limit: int = 4096) -> None:
+        self.hasher = hasher
         self.limit = limit
         self.hashed = 0  # files read to hash them: what tests and the bench count
         self._ids: OrderedDict[Stat, str] = OrderedDict()
@@ -86,7 +88,7 @@ class SourceIds:
 
     def known(self, stat: Stat) -> str | None:
         """The source id of this version of a file, if it was worked out before (no I/O)."""
-        if stat[2] > HASH_LIMIT:
+        if stat[2] > HASH_LIMIT or self.hasher is None:
             return by_stat(stat)
         with self._lock:
             return self._ids.get(stat)
@@ -100,7 +102,8 @@ class SourceIds:
         if known is not None:
             return known
         path = Path(stat[0])
-        digest, size = sha256_file(path)
+        assert self.hasher is not None  # else known() named it
+        digest, size = self.hasher(path)
         after = os.stat(path, follow_symlinks=False)
         if (after.st_ino, after.st_size, after.st_mtime_ns) != stat[1:] or size != stat[2]:
             raise OSError(f"{path} changed while it was read")
@@ -120,14 +123,17 @@ def by_stat(stat: Stat) -> str:
 
 
 class PreparedCache:
-    """The cache folder, at most ``max_bytes`` of pictures. Any thread (one at a time, by a lock)."""
+    """The cache folder, at most ``max_bytes`` of pictures. Any thread (one at a time, by a lock).
 
-    def __init__(self, folder: Path, max_bytes: int) -> None:
+    ``hasher`` names sources by content (see :class:`SourceIds`).
+    """
+
+    def __init__(self, folder: Path, max_bytes: int, hasher: Hasher | None = None) -> None:
         self.folder = folder
         self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
-        self.sources = SourceIds()  # the names of the sources' versions seen, by stat
+        self.sources = SourceIds(hasher)  # the names of the sources' versions seen, by stat
         self._sizes: OrderedDict[str, int] = OrderedDict()  # name -> bytes, least recently used first
         self._failing = False
         self._lock = threading.RLock()

@@ -344,16 +344,19 @@ class FallbackScreen:
         return self.software
 
 
+DEFAULT_WINDOW = (1280, 720)  # a preview window's size when none is asked for
+
+
 def open_window(size: tuple[int, int] | None, fullscreen: bool, title: str = "signage") -> pygame.Window:
     """The player's window: full screen at the desktop's size, or a window of ``size``."""
     if fullscreen:
         # No size: take over the desktop as it is (no mode switch); a size: switch to that mode.
         window = pygame.Window(
-            title, size or _desktop_size(), fullscreen_desktop=size is None, fullscreen=size is not None
+            title, size or desktop_size(), fullscreen_desktop=size is None, fullscreen=size is not None
         )
         pygame.mouse.set_visible(False)
     else:
-        window = pygame.Window(title, size or (1280, 720))
+        window = pygame.Window(title, size or DEFAULT_WINDOW)
     return window
 
 
@@ -490,6 +493,6 @@ def _presenter(renderer: video.Renderer, size: tuple[int, int]) -> StreamingPres
     return presenter
 
 
-def _desktop_size() -> tuple[int, int]:
+def desktop_size() -> tuple[int, int]:
     sizes = pygame.display.get_desktop_sizes()
     return tuple(sizes[0]) if sizes else (1920, 1080)  # type: ignore[return-value]

@@ -15,6 +15,7 @@ made on the main thread, when the decoded picture is taken.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -72,6 +73,7 @@ class Painter:
         wall: Callable[[], datetime] = Environment.now,
         prepared: PreparedCache | None = None,
         decode_ahead: bool = False,
+        first: Future[None] | None = None,
     ) -> None:
         self.max_pixels = int(max_megapixels * 1_000_000)
         self.media = media
@@ -87,6 +89,7 @@ class Painter:
         self.decode_ahead = decode_ahead  # warm() decodes on a thread; else pictures are decoded when prepared
         self._decoder: Executor | None = None  # made at the first warm(): not before the first frame
         self._decoding: OrderedDict[PreparedKey, Future[Picture]] = OrderedDict()
+        self._first = first  # see decode_first_picture: waited for before any picture is made
         self._reported_missing: set[tuple[str, str]] = set()
 
     def key_for(self, slide: Slide | None) -> SlideKey:
@@ -190,47 +193,20 @@ class Painter:
         return picture_to_surface(self._picture(slide, media, stat))
 
     def _picture(self, slide: Slide, media: str, stat: Stat) -> Picture:
-        """The picture from the prepared-slide cache, or decoded and kept there. Any thread.
-
-        The cache names the source by its content, hashed here the first time this version
-        (``stat``) of the file is seen.
-        """
-        path = self.media / media
-        if self.prepared is None:
-            return decode_image(path, self.size, **self._options(slide))
-        try:
-            key = self._key(slide, media, self.prepared.sources.resolve(stat))
-        except OSError:  # gone or changing under us: decode (which says why, if it fails) and keep nothing
-            return decode_image(path, self.size, **self._options(slide))
-        picture = self.prepared.get(key)
-        if picture is None:
-            if key.kind == "svg":  # drawn by pygame: main thread only, and never warmed
-                surface = load_image_surface(path, self.size, **self._options(slide))
-                picture = Picture(self.size, pygame.image.tobytes(surface, "RGB"))
-            else:
-                picture = decode_image(path, self.size, **self._options(slide))
-            self.prepared.put(key, picture)
-        return picture
+        """The picture from the prepared-slide cache, or decoded and kept there. Any thread."""
+        if self._first is not None:  # the first slide's picture, decoded while the window opened
+            first, self._first = self._first, None
+            first.result()
+        return cached_picture(self.prepared, self.media / media, stat, slide, self.size, self.max_pixels)
 
     def _options(self, slide: Slide) -> ImageOptions:
-        return {"fit": slide.fit, "focus": slide.focus, "background": slide.background, "max_pixels": self.max_pixels}
+        return _options(slide, self.max_pixels)
 
     def _key(self, slide: Slide, media: str, source: str) -> PreparedKey:
-        """What decides the picture's pixels, the source named by ``source``."""
-        return PreparedKey(
-            source,
-            self.size,
-            slide.fit,
-            slide.focus,
-            slide.background,
-            self.max_pixels,
-            "svg" if media.lower().endswith(".svg") else "raster",
-        )
+        return prepared_key(slide, media, source, self.size, self.max_pixels)
 
     def _source(self, media: str) -> Stat:
-        """What identifies this version of ``media``: its path, inode, size and mtime (no read)."""
-        info = check_in_folder(self.media / media, self.media)
-        return (str(self.media / media), info.st_ino, info.st_size, info.st_mtime_ns)
+        return source_stat(self.media, media)
 
     def video_frame(self, slide: Slide, seconds: float) -> pygame.Surface:
         """The frame of a video slide due ``seconds`` into it, with its tagline (a seek)."""
@@ -300,3 +276,91 @@ class Painter:
                     ord(char),
                     slide_id,
                 )
+
+
+# -- pictures, on any thread -----------------------------------------------------------------
+
+
+def source_stat(media: Path, name: str) -> Stat:
+    """What identifies this version of ``media/name``: path, inode, size and mtime (no read).
+
+    Raises MediaError if it is missing or refused (player/media/files.py).
+    """
+    info = check_in_folder(media / name, media)
+    return (str(media / name), info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def prepared_key(slide: Slide, media: str, source: str, size: tuple[int, int], max_pixels: int) -> PreparedKey:
+    """What decides a picture's pixels, the source named by ``source``."""
+    kind = "svg" if media.lower().endswith(".svg") else "raster"
+    return PreparedKey(source, size, slide.fit, slide.focus, slide.background, max_pixels, kind)
+
+
+def _options(slide: Slide, max_pixels: int) -> ImageOptions:
+    return {"fit": slide.fit, "focus": slide.focus, "background": slide.background, "max_pixels": max_pixels}
+
+
+def cached_picture(
+    prepared: PreparedCache | None, path: Path, stat: Stat, slide: Slide, size: tuple[int, int], max_pixels: int
+) -> Picture:
+    """The picture from the prepared-slide cache, or decoded and kept there. Any thread but
+    for SVG (drawn by pygame: main thread only, and never decoded ahead).
+
+    The cache names the source by its content, hashed here the first time this version
+    (``stat``) of the file is seen. Raises MediaError if it cannot be decoded.
+    """
+    options = _options(slide, max_pixels)
+    if prepared is None:
+        return decode_image(path, size, **options)
+    try:
+        key = prepared_key(slide, path.name, prepared.sources.resolve(stat), size, max_pixels)
+    except OSError:  # gone or changing under us: decode (which says why, if it fails) and keep nothing
+        return decode_image(path, size, **options)
+    picture = prepared.get(key)
+    if picture is None:
+        if key.kind == "svg":
+            surface = load_image_surface(path, size, **options)
+            picture = Picture(size, pygame.image.tobytes(surface, "RGB"))
+        else:
+            picture = decode_image(path, size, **options)
+        prepared.put(key, picture)
+    return picture
+
+
+def decode_first_picture(
+    prepared: PreparedCache | None,
+    media: Path,
+    slide: Slide | None,
+    size: tuple[int, int],
+    max_pixels: int,
+    *,
+    settled_before: float,
+) -> Future[None] | None:
+    """Start decoding the first slide's picture into the prepared cache, on a thread of its own.
+
+    Called before the window opens, with the size it is expected to have: the decode (60-170
+    ms for a big photo) runs while the window and renderer open, and the painter waits for it
+    before making its first picture, which is then read back. A raster picture only, and only
+    with the cache, and not a file modified after ``settled_before`` (a Unix time: it may
+    still be being written): None otherwise. Whatever goes wrong here is left for the
+    painter to find and say, when the slide's turn comes.
+    """
+    name = slide.media if slide is not None and slide.kind == "image" else None
+    if prepared is None or slide is None or not name or name.lower().endswith(".svg"):
+        return None
+    try:
+        stat = source_stat(media, name)
+    except MediaError:
+        return None
+    if stat[3] > settled_before * 1e9:
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    def decode() -> None:
+        with contextlib.suppress(MediaError):
+            cached_picture(prepared, media / name, stat, slide, size, max_pixels)
+
+    thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="first-picture")
+    future = thread.submit(decode)
+    thread.shutdown(wait=False)  # its one thread ends when the decode does
+    return future
