@@ -86,12 +86,12 @@ def test_kill_9_mid_slide_leaves_a_readable_log(tmp_path: Path, run_cli) -> None
     for folder in ("playlists", "media", "state", "config"):
         (tmp_path / folder).mkdir()
     (tmp_path / "config" / "player.yaml").write_text("timezone: UTC\n")
-    (tmp_path / "playlists" / "p.yaml").write_text("name: p\nslides:\n  - {text: a, duration: 1, transition: cut}\n  - {text: b, duration: 1, transition: cut}\n")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "player", "run", "--windowed", "--size", "160x90", "--at", "2024-03-01T12:00:00", "--speed", "5"],
+    (tmp_path / "playlists" / "p.yaml").write_text("name: p\nslides:\n  - {text: a, duration: 0.2, transition: cut}\n  - {text: b, duration: 0.2, transition: cut}\n")
+    process = subprocess.Popen(  # the real clock: only it writes proof of play
+        [sys.executable, "-m", "player", "run", "--windowed", "--size", "160x90"],
         cwd=tmp_path, env={**os.environ, "SDL_VIDEODRIVER": "dummy"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
-    # Killed once five plays are on disk (about a second in, at 5x): the sixth slide is on screen.
+    # Killed once five plays are on disk (about a second in): the sixth slide is on screen.
     deadline = time.monotonic() + 20
     while len(list(read_plays(log_files(tmp_path / "state" / "proof")))) < 5:
         assert time.monotonic() < deadline and process.poll() is None, "the player recorded no plays"
@@ -103,6 +103,27 @@ def test_kill_9_mid_slide_leaves_a_readable_log(tmp_path: Path, run_cli) -> None
     assert all(p["slide_id"] in ("p:0", "p:1") for p in plays)
     result = run_cli("report", "--by", "slide", cwd=tmp_path)
     assert f"total: {len(plays)} plays" in result.stdout
+
+
+def test_a_preview_on_a_simulated_clock_leaves_the_proof_log_as_it_was(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    for folder in ("playlists", "media", "config"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "config" / "player.yaml").write_text("timezone: UTC\n")
+    (tmp_path / "playlists" / "p.yaml").write_text("name: p\nslides:\n  - {text: a, duration: 1, transition: cut}\n  - {text: b, duration: 1, transition: cut}\n")
+    proof = tmp_path / "state" / "proof"
+    proof.mkdir(parents=True)
+    real = {"screen": "s", "playlist": "p", "slide_id": "p:0", "start": "2024-03-01T11:00:00+00:00", "seconds": 1.0, "completed": True}
+    (proof / "proof-2024-03-01.jsonl").write_text(json.dumps(real) + "\n")
+    before = {path.name: path.read_bytes() for path in proof.iterdir()}
+    for clock in (["--at", "2024-03-01T12:00:00"], ["--speed", "60"], ["--at", "2018-02-10T09:00:00", "--speed", "60"]):
+        result = subprocess.run(  # 2 s at 60x: 120 slides on screen, none of them a real play
+            [sys.executable, "-m", "player", "run", "--windowed", "--size", "160x90", "--duration", "2", *clock],
+            cwd=tmp_path, env={**os.environ, "SDL_VIDEODRIVER": "dummy"}, capture_output=True, text=True, timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "no proof of play is written" in result.stderr
+        assert {path.name: path.read_bytes() for path in proof.iterdir()} == before, clock
+    assert "total: 1 plays" in run_cli("report", cwd=tmp_path).stdout
 
 
 class _Collector(BaseHTTPRequestHandler):

@@ -198,7 +198,7 @@ def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Ru
         options=options,
         loaded=Loaded(run.library.problems, run.library.content_version),
         power=_power_gate(config, display_power, _clock_guard(config, status_path, real_clock, run.notifier)),
-        reporter=_reporter(config, env, status_path, run.notifier, display_power),
+        reporter=_reporter(config, env, status_path, run.notifier, display_power, real_clock),
         monotonic=env.monotonic,
     )
 
@@ -239,17 +239,26 @@ def _status_path(args: argparse.Namespace, config: Config, env: Environment) -> 
 
 
 def _reporter(
-    config: Config, env: Environment, status_path: Path, notifier: Notifier, display_power: DisplayPower
+    config: Config,
+    env: Environment,
+    status_path: Path,
+    notifier: Notifier,
+    display_power: DisplayPower,
+    real_clock: bool,
 ) -> Reporter:
+    """Status, screenshots and proof of play. Proof of play is what advertisers pay on, so a
+    run on a simulated clock (``--at``, ``--speed``) writes none: its plays never happened."""
     from player.ops.proof import ProofLog, ProofWriter
     from player.render.reporting import Reporter
 
     state = StateDir.at(config.state)
+    if not real_clock:
+        log.info("a preview on a simulated clock (--at or --speed): no proof of play is written")
     return Reporter(
         notifier=notifier,
         status_path=status_path,
         screenshot_path=state.screenshot,
-        proof=ProofWriter(ProofLog(state.proof, keep_days=config.reporting.keep_days)),
+        proof=ProofWriter(ProofLog(state.proof, keep_days=config.reporting.keep_days)) if real_clock else None,
         screen_id=config.screen_id or env.hostname(),
         media=config.media,
         display_power=display_power.method,

@@ -87,13 +87,10 @@ def test_sigkill_at_random_moments_then_restart_shows_content_within_2s(tmp_path
             running.process.wait(10)
         finally:
             stop(running)
-        # Nothing the player writes is ever half-written: each file parses whole.
+        # Nothing the player writes is ever half-written: the status parses whole. (A run on a
+        # simulated clock writes no proof of play: tests/test_proof.py kills a real-clock run.)
         status = json.loads((tmp_path / "state" / "status.json").read_text())
         assert status["playlist"] in ("house", "morning"), run
-        for proof in (tmp_path / "state" / "proof").glob("*.jsonl"):
-            lines = proof.read_text().splitlines()
-            for line in lines[:-1]:
-                json.loads(line)  # at most the last line may be torn by the kill
         restarted = start_player(tmp_path, PLAYLISTS, "--at", "2024-03-31T05:59:50+02:00")
         try:
             began = time.monotonic()
