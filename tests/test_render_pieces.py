@@ -85,6 +85,18 @@ def test_preview_keys_move_the_clock_only_in_a_preview() -> None:
     assert preview.press(pygame.K_q, decision, TIMETABLE) == KeyEffect(stop=True)
     assert preview.press(pygame.K_SPACE, decision, TIMETABLE) == KeyEffect(redraw=True) and clock.paused
     assert preview.press(pygame.K_RIGHT, decision, TIMETABLE) == KeyEffect()
-    assert clock.now() == T0 + timedelta(seconds=10)
+    # Paused, the clock stops where b stands alone (its 2 s slide-left in done), not at its
+    # start, where the transition is at 0 and the screen would still show a.
+    assert clock.now() == T0 + timedelta(seconds=12)
+    now = TIMETABLE.at(clock.now())
+    assert transition_at(now, "a", "b", clock.now()) == Moment("b")
+    assert preview.press(pygame.K_LEFT, now, TIMETABLE) == KeyEffect()
+    assert clock.now() == T0 + timedelta(seconds=2)  # a, after its fade in
+    assert transition_at(TIMETABLE.at(clock.now()), "b", "a", clock.now()) == Moment("a")
+    clock.resume()
+    preview.press(pygame.K_RIGHT, TIMETABLE.at(clock.now()), TIMETABLE)  # playing: the transition plays
+    assert abs((clock.now() - (T0 + timedelta(seconds=10))).total_seconds()) < 0.1
+    clock.pause()
+    decision = TIMETABLE.at(clock.now())
     assert preview.press(pygame.K_i, decision, TIMETABLE) == KeyEffect(redraw=True) and preview.overlay
     assert preview.press(pygame.K_f, decision, TIMETABLE) == KeyEffect(fullscreen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pygame
 
@@ -59,16 +59,25 @@ class PreviewKeys:
             self.clock.resume() if self.clock.paused else self.clock.pause()
             return KeyEffect(redraw=True)
         if key == pygame.K_RIGHT and decision and decision.next_change:
-            self.clock.jump(decision.next_change)
+            self._jump(decision.next_change, timetable)
         elif key == pygame.K_LEFT and decision and decision.slide_start:
             previous = timetable.at(decision.slide_start - timedelta(microseconds=1))
-            self.clock.jump(previous.slide_start or decision.slide_start)
+            self._jump(previous.slide_start or decision.slide_start, timetable)
         elif key == pygame.K_i:
             self.overlay = not self.overlay
             return KeyEffect(redraw=True)
         elif key == pygame.K_f:
             return KeyEffect(fullscreen=True)
         return KeyEffect()
+
+    def _jump(self, start: datetime, timetable: Timetable) -> None:
+        """To the slide starting at ``start``: playing, its transition in plays; paused, the clock
+        stops just after it (at its start the transition is at 0: the old slide, still)."""
+        if self.clock.paused:
+            slide = timetable.at(start).slide
+            if slide is not None and slide.transition != "cut":
+                start += timedelta(seconds=slide.transition_duration)
+        self.clock.jump(start)
 
     def toggle_fullscreen(self, window: pygame.Window) -> None:
         """Between full screen and a window; the pointer shows only in a window."""
