@@ -159,3 +159,15 @@ def test_judge_without_a_usable_pid(fields: dict[str, object], age: float, runni
 )
 def test_ago(seconds: float, said: str) -> None:
     assert ago(seconds) == said
+
+
+def test_status_shows_times_in_the_configured_zone_as_the_rest_of_the_cli(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    _status_file(tmp_path, pid=2**22 + 1, written="2018-02-10T00:59:50+00:00", started="2018-02-09T21:00:00+00:00",
+                 last_sync="2018-02-10T00:30:00+00:00", uptime_s=14390)
+    (tmp_path / "config" / "player.yaml").write_text("timezone: Asia/Seoul\n")
+    lines = run_cli("status", cwd=tmp_path).stdout.splitlines()
+    assert "updated     2018-02-10 09:59:50+09:00" in lines, lines
+    assert any(line.endswith("(since 2018-02-10 06:00:00+09:00)") for line in lines), lines
+    assert "last sync   2018-02-10 09:30:00+09:00" in lines, lines
+    # The file itself stays in UTC, for programs.
+    assert json.loads(run_cli("status", "--json", cwd=tmp_path).stdout)["written"] == "2018-02-10T00:59:50+00:00"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -289,7 +290,10 @@ def test_info_overlay_names_playlist_slide_and_renderer(tmp_path: Path, fonts: F
     player = Player(timetable, ScaledClock(T0, 1.0), screen, painter_for(media, fonts))
     player.step()
     lines = overlay_lines(player.overlay_view())
-    assert "playlist p" in lines and "slide   poster (#0)" in lines and "renderer software" in lines
+    assert "playlist p" in lines and "slide   poster (number 1)" in lines and "renderer software" in lines
+    assert lines[0] == "time    2024-01-01 00:00:00 UTC (+00:00)", lines[0]
+    seoul = overlay_lines(replace(player.overlay_view(), zone="Asia/Seoul"))  # the configured zone, for people
+    assert seoul[0] == "time    2024-01-01 09:00:00 Asia/Seoul (+09:00)", seoul[0]
     panel = draw_overlay(player.overlay_view(), fonts.faces[0], SIZE[1])
     assert panel.get_height() > len(lines) * 10 and panel.get_at((2, 2))[3] == 170
     screen.window.destroy()

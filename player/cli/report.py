@@ -7,12 +7,13 @@ import argparse
 import json
 import os
 import signal
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from player.cli.command import ExitStatus, add_command
+from player.cli.options import zone_of
 from player.core.errors import PlayerError, UsageError
 from player.ops.statedir import StateDir
 
@@ -79,7 +80,7 @@ def cmd_status(args: argparse.Namespace, config: Config, env: Environment) -> in
     if args.json:
         print(json.dumps(status, indent=1, ensure_ascii=False), file=env.stdout)
     else:
-        for line in describe(status, liveness):
+        for line in describe(status, liveness, zone_of(config)):
             print(line, file=env.stdout)
     if not liveness.running:
         return ExitStatus.FAILURE
@@ -106,9 +107,15 @@ def _player_status(path: Path, env: Environment, *, where: str) -> tuple[dict[st
     return status, judge(status, env.now().timestamp(), written)
 
 
-def describe(status: dict[str, object], liveness: Liveness | None = None) -> list[str]:
+def describe(status: dict[str, object], liveness: Liveness | None = None, zone: tzinfo = UTC) -> list[str]:
     """The status file for a person: whether the player runs, what plays, since when, how
-    healthy, what is wrong. A dead player's last status is shown as what it was playing."""
+    healthy, what is wrong. A dead player's last status is shown as what it was playing.
+
+    The file keeps UTC; times are shown in ``zone`` (the configured one, as everywhere in the CLI)."""
+
+    def local(value: object) -> str:
+        return _local_time(value, zone)
+
     playing = f"{status.get('playlist')} / {status.get('slide_id')}" if status.get("playlist") else "(idle)"
     if not status.get("display_on", True):
         playing += "   (display off by schedule)"
@@ -122,10 +129,10 @@ def describe(status: dict[str, object], liveness: Liveness | None = None) -> lis
     lines += [
         f"screen      {status.get('screen', '?')}   player {status.get('player_version', '?')}",
         f"{'was playing' if dead else 'playing    '} {playing}",
-        f"updated     {status.get('written') or status.get('time')}",
-        f"up          {_duration(uptime) if uptime is not None else '?'} (since {status.get('started', '?')})",
+        f"updated     {local(status.get('written') or status.get('time'))}",
+        f"up          {_duration(uptime) if uptime is not None else '?'} (since {local(status.get('started'))})",
         f"content     version {status.get('content_version') or '-'}; loaded: {names}",
-        f"last sync   {status.get('last_sync') or 'never'}",
+        f"last sync   {local(status.get('last_sync')) if status.get('last_sync') else 'never'}",
         f"renderer    {status.get('renderer', '?')}; last transition {status.get('last_transition_fps') or '-'} fps",
         f"power       {_POWER.get(str(power), power) if power else '?'}",
         f"disk free   {disk / 2**30:.1f} GiB" if isinstance(disk, int) else "disk free   ?",
@@ -142,6 +149,19 @@ def describe(status: dict[str, object], liveness: Liveness | None = None) -> lis
     lines.append("problems    none" if not problems else "problems")
     lines.extend(problems)
     return lines
+
+
+def _local_time(value: object, zone: tzinfo) -> str:
+    """An ISO time from the status file in ``zone``, to the second; anything else as it is."""
+    if not isinstance(value, str):
+        return "?" if value is None else str(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).isoformat(sep=" ", timespec="seconds")
 
 
 def cmd_screenshot(args: argparse.Namespace, config: Config, env: Environment) -> int:

@@ -189,7 +189,7 @@ def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Ru
     display_power = _display_power(config, env)
     real_clock = run.start is None and args.speed == 1
     # Preview keys only in a window: a keyboard left plugged into a billboard must not stop it.
-    options = PlayOptions(refresh_rate(run.kept), not fullscreen, fullscreen, config.video_decoder)
+    options = PlayOptions(refresh_rate(run.kept), not fullscreen, fullscreen, config.video_decoder, zone_of(config).key)
     return Player(
         Timetable(run.library.playlists),
         ScaledClock(run.start, args.speed, monotonic=env.monotonic, wall=env.now),

@@ -61,6 +61,7 @@ class PlayOptions:
     interactive: bool = False  # a windowed preview: the preview keys work
     fullscreen: bool = False  # the window starts full screen
     video_decoder: str = "auto"
+    zone: str = "UTC"  # the configured time zone, for people: the info overlay shows the time in it
 
 
 @dataclass(frozen=True)
@@ -403,6 +404,7 @@ class Player:
             dropped_frames=self.video.dropped,
             video_active=self.video.active,
             renderer=self.screen.name,
+            zone=self.options.zone,
         )
 
     def _overlay(self) -> pygame.Surface:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pygame
 import pygame.freetype
@@ -28,12 +29,15 @@ class OverlayView:
     dropped_frames: int
     video_active: bool
     renderer: str
+    zone: str = "UTC"  # the configured time zone: the CLI's too (``--at``, ``schedule``)
 
 
 def overlay_lines(view: OverlayView) -> list[str]:
     """The overlay's text, one line each."""
-    decision, now = view.decision, view.now
-    lines = [f"time    {now.isoformat(timespec='seconds')}" + ("  (paused)" if view.paused else "")]
+    decision, now = view.decision, view.now.astimezone(ZoneInfo(view.zone))
+    offset = now.strftime("%z")
+    local = f"{now:%Y-%m-%d %H:%M:%S} {view.zone} ({offset[:3]}:{offset[3:]})"
+    lines = [f"time    {local}" + ("  (paused)" if view.paused else "")]
     if view.speed != 1.0:
         lines.append(f"speed   x{view.speed:g}")
     if decision is None or decision.playlist is None:
@@ -41,7 +45,8 @@ def overlay_lines(view: OverlayView) -> list[str]:
     else:
         slide_id = decision.slide.id if decision.slide else "?"
         lines.append(f"playlist {decision.playlist}")
-        lines.append(f"slide   {slide_id} (#{decision.slide_index})")
+        number = "?" if decision.slide_index is None else decision.slide_index + 1  # counted from 1, for people
+        lines.append(f"slide   {slide_id} (number {number})")
     if decision is not None and decision.next_change is not None:
         left = (decision.next_change - now).total_seconds()
         lines.append(f"next in {left:.1f} s")
