@@ -6,12 +6,14 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-# Debian packages the player and its tests need: fonts with CJK glyphs (and a Latin sans),
-# fontconfig to find them, nginx for the end-to-end sync test, Mesa for the GPU-path tests
-# (SDL's offscreen driver gives a real OpenGL renderer through EGL).
-DEB_PACKAGES := fonts-noto-cjk fonts-dejavu-core fontconfig nginx shellcheck libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri xvfb
+# Debian packages the player needs: fonts with CJK glyphs (and a Latin sans), fontconfig to
+# find them, and Mesa's GL (the GPU path; SDL's offscreen driver gives it a real renderer).
+DEB_PACKAGES := fonts-noto-cjk fonts-dejavu-core fontconfig libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri
+# And what only the tests need: nginx for the end-to-end sync test, shellcheck for the
+# install scripts, Xvfb for the tests on a real X server. `make demo` does not install them.
+TEST_DEB_PACKAGES := nginx shellcheck xvfb
 
-.PHONY: demo test lint unit system-deps venv sheet clean help bench soak lock box-test
+.PHONY: demo test lint unit system-deps test-deps venv sheet clean help bench soak lock box-test
 
 help:
 	@echo "make demo   - install and play the bundled demo campaign (contact sheet when no display)"
@@ -53,7 +55,10 @@ lock:
 system-deps:
 	@./scripts/ensure-debs.sh $(DEB_PACKAGES)
 
-test: system-deps $(STAMP)
+test-deps:
+	@./scripts/ensure-debs.sh $(TEST_DEB_PACKAGES)
+
+test: system-deps test-deps $(STAMP)
 	$(PY) -m ruff check player tests bench
 	$(PY) -m mypy player
 	$(VENV)/bin/lint-imports --no-cache
@@ -64,7 +69,7 @@ lint: $(STAMP)
 	$(PY) -m mypy player
 	$(VENV)/bin/lint-imports --no-cache
 
-soak: system-deps $(STAMP)
+soak: system-deps test-deps $(STAMP)
 	$(PY) tests/faults/soak.py
 	SIGNAGE_KILL_RUNS=50 $(PY) -m pytest -q tests/faults/test_clock_and_kill.py -k sigkill
 	SIGNAGE_KILL_RUNS=50 $(PY) -m pytest -q tests/test_sync.py -k killed
@@ -79,7 +84,7 @@ bench: system-deps $(STAMP)
 ARCH ?= amd64
 BOX_DEBS_amd64 := qemu-system-x86
 BOX_DEBS_arm64 := qemu-system-arm qemu-user-static
-box-test: system-deps $(STAMP)
+box-test: system-deps test-deps $(STAMP)
 	@./scripts/ensure-debs.sh debootstrap e2fsprogs openssh-client socat $(BOX_DEBS_$(ARCH))
 	$(PY) tests/box/run.py --arch $(ARCH)
 
