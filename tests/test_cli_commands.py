@@ -189,3 +189,23 @@ def test_validate_takes_files_and_folders_relative_to_the_working_folder(run_cli
     (tmp_path / "lists" / "more" / "b.yaml").write_text("slides:\n  - text: B\n  - text: C\n")
     assert run_cli("validate", "lists/a.yaml").stderr == "1 playlist(s), 1 slide(s): OK\n"
     assert run_cli("validate", "lists/more", "lists/a.yaml").stderr == "2 playlist(s), 3 slide(s): OK\n"
+
+
+def test_validate_says_which_name_was_meant(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for folder in ("playlists", "media", "config"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "config" / "player.yaml").write_text("timezone: UTC\n")
+    (tmp_path / "media" / "kenya-rink.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')
+    (tmp_path / "playlists" / "t.yaml").write_text(
+        "name: t\nslides:\n  - {image: Kenya-Rink.svg}\n  - {image: kenya-rinc.svg}\n  - {image: nothing-like-it.png}\n"
+    )
+    out = run_cli("validate").stdout
+    assert "'Kenya-Rink.svg' not found in" in out and "did you mean 'kenya-rink.svg'? (names are case-sensitive)" in out
+    assert "'kenya-rinc.svg' not found in" in out and out.count("did you mean 'kenya-rink.svg'?") == 2
+    assert "'nothing-like-it.png' not found in" in out and "add it there or fix the name" in out
+    (tmp_path / "playlists" / "t.yaml").write_text("name: t\nschedule: {timezone: Asia/Seol}\nslides: [{text: a}]\n")
+    assert "unknown time zone 'Asia/Seol': did you mean 'Asia/Seoul'?" in run_cli("validate").stdout
+    (tmp_path / "playlists" / "t.yaml").write_text("name: t\nschedule: {timezone: asia/seoul}\nslides: [{text: a}]\n")
+    assert "did you mean 'Asia/Seoul'?" in run_cli("validate").stdout
+    (tmp_path / "playlists" / "t.yaml").write_text("name: t\nslides:\n  - text: a\n    background: #ff6a00\n")
+    assert 'in YAML a # starts a comment, so write the colour in quotes ("#ff6a00")' in run_cli("validate").stdout

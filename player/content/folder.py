@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -66,12 +67,29 @@ def missing_media(playlists: Iterable[Playlist], media: Path) -> list[Problem]:
 
 def _media_problem(media: Path, path: str) -> str | None:
     if not os.path.lexists(media / path):
-        return f"media file {path!r} not found in {media}; add it there or fix the name"
+        return f"media file {path!r} not found in {media}; {_suggestion(media, path)}"
     try:
         check_in_folder(media / path, media)
     except MediaError as error:
         return f"media file {path!r} refused: {refusal(error, media / path)}"
     return None
+
+
+def _suggestion(media: Path, path: str) -> str:
+    """What to do about a missing media file: the name meant, when one is close enough."""
+    folder = (media / path).parent
+    try:
+        names = [entry.name for entry in os.scandir(folder) if not entry.name.startswith(".")]
+    except OSError:
+        names = []
+    wanted = Path(path).name
+    same_but_case = [name for name in names if name.lower() == wanted.lower()]
+    close = same_but_case or difflib.get_close_matches(wanted, names, n=1, cutoff=0.75)
+    if not close:
+        return "add it there or fix the name"
+    meant = str(Path(path).parent / close[0]) if Path(path).parent != Path(".") else close[0]
+    why = " (names are case-sensitive)" if same_but_case else ""
+    return f"did you mean {meant!r}?{why}"
 
 
 def system_timezone(environ: Mapping[str, str]) -> str:

@@ -7,6 +7,7 @@ Each parser takes a plain Python value and returns the parsed value or raises
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from datetime import UTC, date, datetime, time, tzinfo
@@ -37,6 +38,9 @@ MAX_DURATION_S = 24 * 3600.0
 
 def parse_color(value: object) -> Color:
     """``"#rgb"``, ``"#rrggbb"``, ``"#rrggbbaa"`` or a basic colour name."""
+    if value is None:  # `background: #ff6a00` unquoted: YAML reads a comment, and nothing before it
+        raise ValueError('expected a colour such as "#ff6a00", got nothing: in YAML a # starts a comment, '
+                         'so write the colour in quotes ("#ff6a00")')
     if not isinstance(value, str):
         raise ValueError(f"expected a colour such as \"#ff6a00\", got {_describe(value)}")
     text = value.strip()
@@ -115,7 +119,17 @@ def parse_timezone(value: object) -> ZoneInfo:
     # A folder of the zone database ("Asia") raises IsADirectoryError, an OSError (found by
     # the playlist fuzzer, truncating "Asia/Seoul").
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f"unknown time zone {value!r}: use an IANA name such as \"Europe/London\"") from None
+        raise ValueError(f"unknown time zone {value!r}: {_zone_hint(value.strip())}") from None
+
+
+def _zone_hint(name: str) -> str:
+    """The IANA name meant, when one is close (``Asia/Seol``: ``Asia/Seoul``), else an example."""
+    from zoneinfo import available_timezones
+
+    zones = available_timezones()
+    by_case = {zone.lower(): zone for zone in zones}
+    close = [by_case[name.lower()]] if name.lower() in by_case else difflib.get_close_matches(name, zones, 1, 0.8)
+    return f"did you mean {close[0]!r}?" if close else "use an IANA name such as \"Europe/London\""
 
 
 def parse_instant(text: str, default_zone: tzinfo) -> datetime:
