@@ -35,7 +35,8 @@ def test_read_only_state_folder_does_not_stop_the_screen(tmp_path: Path) -> None
             os.rmdir(tmp_path / "state")
             (tmp_path / "state").write_text("not a folder")
         status = tmp_path / "elsewhere" / "status.json"
-        running = start_player(tmp_path, {"p.yaml": playlist}, "--status", str(status), "--at", "2024-01-01T00:00:00", "--speed", "4")
+        # The real clock: only it writes proof of play (a --at or --speed preview writes none).
+        running = start_player(tmp_path, {"p.yaml": playlist}, "--status", str(status))
         try:
             first = running_status(running, status)
             time.sleep(2.0)
