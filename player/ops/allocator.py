@@ -13,7 +13,6 @@ each big buffer, a fraction of a millisecond per megabyte, at slide changes only
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 
 log = logging.getLogger(__name__)
@@ -24,11 +23,9 @@ THRESHOLD = 256 * 1024  # bytes: above this, a buffer has its own mapping, unmap
 
 def return_big_buffers_when_freed(threshold: int = THRESHOLD) -> bool:
     """Fix glibc's mmap threshold (setting it stops it moving). False where there is no glibc."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
     try:
-        libc = ctypes.CDLL(name)
+        # By its glibc name: find_library would run `ldconfig -p` (20 ms) at every start.
+        libc = ctypes.CDLL("libc.so.6")
         mallopt = libc.mallopt
     except (OSError, AttributeError):  # musl and others: no mallopt, and nothing to do
         return False
