@@ -203,6 +203,22 @@ def photo(path: Path, size: tuple[int, int], seed: int, quality: int = 90) -> No
     picture.save(path, quality=quality)
 
 
+def photo_copies(media: Path, distinct: int, count: int, seed: int) -> list[str]:
+    """``count`` photo files in ``media`` made of ``distinct`` generated 4000x3000 photos, each
+    copy with its own bytes after the JPEG's end marker: ignored by decoders, but another
+    file's hash, so the player's prepared-slide cache (named by content) sees ``count``
+    pictures. Returns their names, in order."""
+    originals = [media / f"photo-{n}.jpg" for n in range(distinct)]
+    for n, path in enumerate(originals):
+        photo(path, (4000, 3000), seed=seed + n)
+    names = [f"slide-{n:03}.jpg" for n in range(count)]
+    for n, name in enumerate(names):
+        (media / name).write_bytes(originals[n % distinct].read_bytes() + f"copy {n}".encode())
+    for path in originals:
+        path.unlink()
+    return names
+
+
 def content_root(root: Path, playlists: dict[str, str], config: str = "timezone: UTC\n") -> Path:
     """A player folder (config/, playlists/, media/, state/) to run ``signage`` in."""
     for folder in ("config", "playlists", "media", "state"):

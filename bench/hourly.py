@@ -48,15 +48,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-hourly-") as scratch:
         root = common.content_root(Path(scratch), {})
         media = root / "media"
-        for n in range(DISTINCT):
-            common.photo(media / f"photo-{n}.jpg", (4000, 3000), seed=400 + n)
-        names = []
-        for n in range(SLIDES):
-            data = (media / f"photo-{n % DISTINCT}.jpg").read_bytes()
-            (media / f"slide-{n:02}.jpg").write_bytes(data + f"copy {n}".encode())  # after the end marker
-            names.append(f"slide-{n:02}.jpg")
-        for n in range(DISTINCT):
-            (media / f"photo-{n}.jpg").unlink()
+        names = common.photo_copies(media, DISTINCT, SLIDES, seed=400)
         (root / "playlists" / "photos.yaml").write_text(playlist(names))
         commands = {
             "player": [*common.SIGNAGE, "-v", "run", "--fullscreen", "--at", AT, "--renderer", "auto"],

@@ -65,15 +65,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as scratch:
         root = common.content_root(Path(scratch), {})
         media = root / "media"
-        for n in range(DISTINCT):
-            common.photo(media / f"photo-{n}.jpg", (4000, 3000), seed=200 + n)
-        names = []
-        for n in range(SLIDES):
-            name = f"slide-{n:03}.jpg"
-            # Bytes after the JPEG's end marker: ignored by decoders, but another file's hash.
-            data = (media / f"photo-{n % DISTINCT}.jpg").read_bytes()
-            (media / name).write_bytes(data + f"copy {n}".encode())
-            names.append(name)
+        names = common.photo_copies(media, DISTINCT, SLIDES, seed=200)
         with common.xvfb() as server:
             small = play(server, root, names[:DISTINCT], options.speed, "ten")
             big = play(server, root, names, options.speed, "two-hundred")
