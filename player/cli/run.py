@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from player.content.library import ContentLibrary
     from player.content.watch import FolderWatcher
+    from player.core.scheduler import Timetable
     from player.fleet.uplink import Heartbeat, ProofUploader
     from player.media.prepared import PreparedCache
     from player.ops.clocktrust import ClockGuard
@@ -163,7 +164,8 @@ def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Ru
 
     fullscreen = not args.windowed and (args.fullscreen or config.display.fullscreen)
     renderer = args.renderer or config.display.renderer
-    first = None if run.kept else _first_picture(config, env, run, fullscreen)
+    timetable = Timetable(run.library.playlists)
+    first = None if run.kept else _first_picture(config, env, run, fullscreen, timetable)
     screen, fonts = open_player_screen(
         run.size,
         fullscreen,
@@ -191,7 +193,7 @@ def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Ru
     # Preview keys only in a window: a keyboard left plugged into a billboard must not stop it.
     options = PlayOptions(refresh_rate(run.kept), not fullscreen, fullscreen, config.video_decoder, zone_of(config).key)
     return Player(
-        Timetable(run.library.playlists),
+        timetable,
         ScaledClock(run.start, args.speed, monotonic=env.monotonic, wall=env.now),
         screen,
         painter,
@@ -204,7 +206,7 @@ def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Ru
 
 
 def _first_picture(
-    config: Config, env: Environment, run: _Run, fullscreen: bool
+    config: Config, env: Environment, run: _Run, fullscreen: bool, timetable: Timetable
 ) -> tuple[tuple[int, int], Future[None]] | None:
     """The first slide's picture, decoding for the frame size the window is expected to have.
 
@@ -212,13 +214,12 @@ def _first_picture(
     a window's default), so the photo is decoded while the window and renderer open. The
     painter takes it only if the window came out that size.
     """
-    from player.core.scheduler import Timetable
     from player.render.screen import DEFAULT_WINDOW, desktop_size, logical_size
     from player.render.slides import decode_first_picture
 
     physical = run.size or (desktop_size() if fullscreen else DEFAULT_WINDOW)
     logical = logical_size(physical, config.display.rotate)
-    slide = Timetable(run.library.playlists).at(run.start or env.now()).slide
+    slide = timetable.at(run.start or env.now()).slide
     settled_before = env.now().timestamp() - config.watch.settle
     first = decode_first_picture(
         run.prepared,
