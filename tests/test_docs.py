@@ -334,34 +334,34 @@ def test_field_tables_list_the_schemas_fields(name: str) -> None:
     assert not in_schema - documented, f"{name} fields of the schema the guide's tables do not list"
 
 
-def test_style_table_choices_are_the_schemas() -> None:
+def style_rows(column: str) -> list[tuple[str, dict[str, Any], str]]:
+    """Each row of the style table as (field, its schema entry, the cell of ``column``)."""
     slide = schema_object("slide")["properties"]
     table = style_table()
-    type_column = table.header.index("Type")
+    index = table.header.index(column)
+    return [(field_name(row[0]), slide[field_name(row[0])], row[index]) for row in table.rows]
+
+
+def test_style_table_choices_are_the_schemas() -> None:
     checked = 0
-    for row in table.rows:
-        choices = slide[field_name(row[0])].get("enum")
+    for field, entry, cell in style_rows("Type"):
+        choices = entry.get("enum")
         if choices:
-            assert set(re.findall(r"`([^`]+)`", row[type_column])) == set(choices), row[0]
+            assert set(re.findall(r"`([^`]+)`", cell)) == set(choices), field
             checked += 1
     assert checked >= 5
 
 
 def test_style_table_defaults_are_the_schemas() -> None:
-    slide = schema_object("slide")["properties"]
-    table = style_table()
-    column = table.header.index("Built-in default")
     checked = 0
-    for row in table.rows:
-        field = field_name(row[0])
-        if "default" not in slide[field]:
+    for field, entry, cell in style_rows("Built-in default"):
+        if "default" not in entry:
             continue
-        cell = row[column]
         quoted = re.search(r"`([^`]+)`", cell)
-        if "color" in slide[field].get("$ref", ""):
-            assert parse_color(cell) == parse_color(slide[field]["default"]), field
+        if "color" in entry.get("$ref", ""):
+            assert parse_color(cell) == parse_color(entry["default"]), field
         else:
-            assert quoted and yaml.safe_load(quoted.group(1)) == slide[field]["default"], field
+            assert quoted and yaml.safe_load(quoted.group(1)) == entry["default"], field
         checked += 1
     assert checked >= 8
 
