@@ -6,9 +6,10 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-# Debian packages the player needs: fonts with CJK glyphs (and a Latin sans), fontconfig to
-# find them, and Mesa's GL (the GPU path; SDL's offscreen driver gives it a real renderer).
-DEB_PACKAGES := fonts-noto-cjk fonts-dejavu-core fontconfig libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri
+# Debian packages the player needs: fonts for CJK, Arabic, Hebrew, Thai and colour emoji (and
+# a Latin sans), fontconfig to find them, and Mesa's GL (the GPU path; SDL's offscreen driver
+# gives it a real renderer).
+DEB_PACKAGES := fonts-noto-cjk fonts-noto-core fonts-noto-color-emoji fonts-dejavu-core fontconfig libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri
 # And what only the tests need: nginx for the end-to-end sync test, shellcheck for the
 # install scripts, Xvfb for the tests on a real X server. `make demo` does not install them.
 TEST_DEB_PACKAGES := nginx shellcheck xvfb

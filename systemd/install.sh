@@ -23,7 +23,7 @@ readonly SERVICE_GROUPS=(video render input)
 # libGL.so.1 it ended on its OpenGL ES 1 renderer, which has no render targets.
 # v4l-utils brings cec-ctl, which switches the panel off and on over HDMI-CEC (display.on_hours).
 readonly PACKAGES=(
-  python3-venv fonts-noto-cjk fonts-dejavu-core fontconfig
+  python3-venv fonts-noto-cjk fonts-noto-core fonts-noto-color-emoji fonts-dejavu-core fontconfig
   libdrm2 libgbm1 libegl1 libgles2 libgl1 libegl-mesa0 libgl1-mesa-dri
   v4l-utils
 )

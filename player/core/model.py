@@ -21,11 +21,13 @@ Fit = Literal["contain", "cover", "stretch"]
 Align = Literal["left", "center", "right"]
 VAlign = Literal["top", "middle", "bottom"]
 TaglinePosition = Literal["bottom", "top", "center"]
+TypeScale = Literal["playlist", "own"]
 
 TRANSITIONS: tuple[str, ...] = ("cut", "fade", "slide-left", "slide-up")
 ALIGNS: tuple[str, ...] = ("left", "center", "right")
 VALIGNS: tuple[str, ...] = ("top", "middle", "bottom")
 TAGLINE_POSITIONS: tuple[str, ...] = ("bottom", "top", "center")
+TYPE_SCALES: tuple[str, ...] = ("playlist", "own")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class Slide:
     color: Color = (255, 255, 255, 255)
     align: Align = "center"
     valign: VAlign = "middle"
+    lang: str = ""  # BCP 47 ("ja", "zh-Hant"); "" lets the text's script decide
+    type_scale: TypeScale = "playlist"  # "own": sized on its own, not with its playlist's text
+    playlist: str = field(default="", compare=False)  # the name of the playlist it is in
     location: Location = field(default=Location("<memory>", 1, 1), compare=False)
 
     @property

@@ -17,5 +17,18 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg", ".
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".webm", ".mkv", ".mov", ".m4v"})
 
-DEFAULT_FONTS: tuple[str, ...] = ("DejaVu Sans:bold", "Noto Sans CJK KR:bold")
-"""A Latin sans, then Noto Sans CJK KR (Hangul, kana and Chinese ideographs in one face)."""
+DEFAULT_FONTS: tuple[str, ...] = (
+    "DejaVu Sans:bold",
+    "Noto Sans CJK KR:bold",
+    "Noto Sans CJK JP:bold",
+    "Noto Sans CJK SC:bold",
+    "Noto Sans CJK TC:bold",
+    "Noto Sans Arabic:bold",
+    "Noto Sans Hebrew:bold",
+    "Noto Sans Thai:bold",
+    "Noto Color Emoji",
+)
+"""A Latin sans; Noto Sans CJK in its Korean, Japanese, Simplified and Traditional Chinese
+forms (one file; a slide's language picks the form, Korean when none says); Arabic, Hebrew
+and Thai; colour emoji. Absent ones are skipped (Debian: fonts-noto-cjk, fonts-noto-core,
+fonts-noto-color-emoji)."""

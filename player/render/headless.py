@@ -30,6 +30,7 @@ _TICK = timedelta(microseconds=1)
 
 def frame_at(timetable: Timetable, painter: Painter, instant: datetime) -> tuple[Frame, dict[Hashable, pygame.Surface]]:
     """The frame on screen at ``instant`` and the prepared surfaces it needs."""
+    painter.use_playlists(timetable.playlists)
     decision, key, surface = _last_good(timetable, painter, timetable.at(instant))
     slide = decision.slide
     if slide is not None and slide.kind == "video" and decision.slide_start is not None and decision.at == instant:
@@ -103,9 +104,7 @@ def _caption(
     draw_layout(sheet, layout, painter.fonts, pygame.Rect(rect), color, align="left", valign="top")
 
 
-def _last_good(
-    timetable: Timetable, painter: Painter, decision: Decision
-) -> tuple[Decision, SlideKey, pygame.Surface]:
+def _last_good(timetable: Timetable, painter: Painter, decision: Decision) -> tuple[Decision, SlideKey, pygame.Surface]:
     """The decision whose slide the screen really shows: a slide that cannot be prepared
     leaves the previous good one on screen (the idle screen if there is none)."""
     current = decision

@@ -106,10 +106,11 @@ class Player:
         self.screen = screen
         self.reporter = reporter or Reporter(media=painter.media, monotonic=monotonic)
         self.painter = painter
+        painter.use_playlists(timetable.playlists)
         self.options = options
         self.on_present = on_present  # called with every frame presented (tests, benchmarks)
         self.timer = FrameTimer(monotonic, keep=REPORTS_KEPT)
-        self.video = VideoSlot(painter.media, painter.fonts, options.video_decoder)
+        self.video = VideoSlot(painter.media, painter.tagline_layer, options.video_decoder)
         self.keys = PreviewKeys(clock, enabled=options.interactive, fullscreen=options.fullscreen)
         self.decision: Decision | None = None
         self._monotonic = monotonic
@@ -140,6 +141,7 @@ class Player:
         slide, same file versions) stays on screen without a transition.
         """
         self.timetable = timetable
+        self.painter.use_playlists(timetable.playlists)
         self.loaded = loaded
         self._showing = None  # re-evaluate now; an unchanged slide is recognised by its key
         self.reporter.changed()

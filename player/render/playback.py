@@ -8,13 +8,13 @@ draws the tagline over it. The GPU path then updates the slide's texture in plac
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pygame
 
 from player.core.model import Slide
 from player.media.video import DecodedFrame, VideoDecoder
-from player.render.text import FontChain, draw_tagline
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +44,15 @@ def copy_into(surface: pygame.Surface, frame: DecodedFrame, direct: bool | None 
         surface.blit(frame_surface(frame), (0, 0))
 
 
-def tagline_layer(slide: Slide, size: tuple[int, int], fonts: FontChain) -> pygame.Surface | None:
-    """The tagline band drawn once on a transparent layer, blitted over every frame."""
-    if not slide.tagline:
-        return None
-    layer = pygame.Surface(size, pygame.SRCALPHA)
-    draw_tagline(layer, fonts, slide.tagline, position=slide.tagline_position)
-    return layer
+TaglineLayer = Callable[[Slide, tuple[int, int]], "pygame.Surface | None"]
+"""The tagline band of a slide at a frame size, drawn once on a transparent layer (the
+painter's :meth:`~player.render.slides.Painter.tagline_layer`, which knows the type scale)."""
 
 
 class Playback:
     """One showing of a video slide: its decoder and the surface the screen shows."""
 
-    def __init__(self, slide: Slide, media: Path, surface: pygame.Surface, fonts: FontChain, decoder: str) -> None:
+    def __init__(self, slide: Slide, media: Path, surface: pygame.Surface, tagline: TaglineLayer, decoder: str) -> None:
         assert slide.media is not None
         self.slide = slide
         self.surface = surface
@@ -69,7 +65,7 @@ class Playback:
             decoder=decoder,
         )
         self.fps = 25.0
-        self._tagline = tagline_layer(slide, surface.get_size(), fonts)
+        self._tagline = tagline(slide, surface.get_size())  # blitted over every frame
         self._direct = takes_frames_directly(surface)  # decided once, not on every frame
         self._shown_index: int | None = 0  # the surface starts as the prepared first frame
         self._shown_pts = 0.0

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -28,13 +28,14 @@ import pygame
 
 from player.core.config import IdleConfig
 from player.core.errors import MediaError, MediaNotReady
-from player.core.model import Slide
+from player.core.model import Playlist, Slide
 from player.media.files import check_in_folder
 from player.media.images import ImageOptions, Picture, decode_image
 from player.media.prepared import PreparedCache, PreparedKey, Stat, by_stat
 from player.ops.environment import Environment
 from player.render.images import load_image_surface, picture_to_surface
-from player.render.text import FontChain, draw_tagline, draw_text_slide
+from player.render.text import MIN_SIZE, FontChain, TextSizes, draw_tagline, draw_text_slide
+from player.render.typescale import slide_language, type_scale
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
@@ -51,6 +52,7 @@ class SlideKey:
     slide: Slide | None  # None: the idle screen
     size: tuple[int, int]
     stamps: tuple[tuple[str, int, int], ...]
+    text_sizes: TextSizes | None = None  # the playlist's type scale, as it applies to this slide
 
 
 class Painter:
@@ -74,12 +76,17 @@ class Painter:
         prepared: PreparedCache | None = None,
         decode_ahead: bool = False,
         first: Future[None] | None = None,
+        text_floor: int | None = None,
     ) -> None:
         self.max_pixels = int(max_megapixels * 1_000_000)
         self.media = media
         self.size = size
         self.fonts = fonts
         self.margins = margins
+        # The smallest text may be drawn (px): legible from across a room, never a footnote.
+        self.text_floor = text_floor or default_text_floor(size)
+        self._playlists: dict[str, Sequence[Slide]] = {}
+        self._scales: dict[str, dict[str, TextSizes]] = {}
         self.idle = idle or IdleConfig()
         self.cache_size = cache_size
         self.settle = settle  # media modified more recently than this may still be being written
@@ -90,12 +97,52 @@ class Painter:
         self._decoder: Executor | None = None  # made at the first warm(): not before the first frame
         self._decoding: OrderedDict[PreparedKey, Future[Picture]] = OrderedDict()
         self._first = first  # see decode_first_picture: waited for before any picture is made
-        self._reported_missing: set[tuple[str, str]] = set()
+        self._reported: set[tuple[str, str]] = set()
 
     def key_for(self, slide: Slide | None) -> SlideKey:
         """The cache key of ``slide`` as its files are now. Raises MediaError if one is missing."""
         paths = slide.media_paths if slide else ((self.idle.image,) if self.idle.image else ())
-        return SlideKey(slide, self.size, tuple(self._stamp(p) for p in paths))
+        return SlideKey(slide, self.size, tuple(self._stamp(p) for p in paths), self.text_sizes(slide))
+
+    def use_playlists(self, playlists: Iterable[Playlist]) -> None:
+        """The playlists now loaded, whose type scales the slides are drawn at."""
+        loaded = {p.name: p.slides for p in playlists}
+        if loaded != self._playlists:  # unchanged content keeps its scales (render --at asks every frame)
+            self._playlists, self._scales = loaded, {}
+
+    def text_sizes(self, slide: Slide | None) -> TextSizes | None:
+        """The sizes the playlist's type scale gives ``slide``'s text (None: no text, or a slide
+        of no loaded playlist, drawn as large as it fits)."""
+        if slide is None or not (slide.kind == "text" or slide.tagline):
+            return None
+        siblings = self._playlists.get(slide.playlist)
+        if siblings is None:
+            return None
+        if slide.playlist not in self._scales:
+            self._scales[slide.playlist] = type_scale(self.fonts, siblings, self.size, self.margins, self.text_floor)
+        return self._scales[slide.playlist].get(slide.id)
+
+    def tagline_layer(self, slide: Slide, size: tuple[int, int]) -> pygame.Surface | None:
+        """``slide``'s tagline band on a transparent layer of ``size``, blitted over a video."""
+        if not slide.tagline:
+            return None
+        layer = pygame.Surface(size, pygame.SRCALPHA)
+        self._draw_tagline(layer, slide)
+        return layer
+
+    def _draw_tagline(self, surface: pygame.Surface, slide: Slide) -> None:
+        assert slide.tagline is not None
+        sizes = self.text_sizes(slide)
+        drawn = draw_tagline(
+            surface,
+            self.fonts.speaking(slide_language(slide)),
+            slide.tagline,
+            position=slide.tagline_position,
+            margins=self.margins,
+            floor=self.text_floor,
+            size=sizes.tagline if sizes else None,
+        )
+        self._report(slide, drawn.missing, drawn.cut)
 
     def prepare(self, slide: Slide | None) -> tuple[SlideKey, pygame.Surface]:
         """The prepared surface for ``slide`` (None: idle), from the cache when still valid.
@@ -161,25 +208,26 @@ class Painter:
         elif slide.kind == "text":
             surface = pygame.Surface(self.size)  # only here: a blank frame is 8 MB at 1080p
             self._text_background(surface, slide)
-            missing = draw_text_slide(
+            drawn = draw_text_slide(
                 surface,
-                self.fonts,
+                self.fonts.speaking(slide_language(slide)),
                 slide.text or "",
                 subtitle=slide.subtitle,
                 color=slide.color,
                 align=slide.align,
                 valign=slide.valign,
                 margins=self.margins,
+                floor=self.text_floor,
+                sizes=self.text_sizes(slide),
             )
-            self._report_missing(slide.id, missing)
+            self._report(slide, drawn.missing, drawn.cut)
         elif slide.kind == "video" and slide.media:
             surface = self.video_frame(slide, 0.0)
             return surface  # the tagline is part of the frame
         else:
             raise MediaError(f"{slide.id}: nothing to show")
         if slide.tagline and slide.kind != "text":
-            missing = draw_tagline(surface, self.fonts, slide.tagline, position=slide.tagline_position)
-            self._report_missing(slide.id, missing)
+            self._draw_tagline(surface, slide)
         return surface
 
     def _image(self, slide: Slide, media: str) -> pygame.Surface:
@@ -211,7 +259,7 @@ class Painter:
     def video_frame(self, slide: Slide, seconds: float) -> pygame.Surface:
         """The frame of a video slide due ``seconds`` into it, with its tagline (a seek)."""
         from player.media.video import av_available, frame_at_time
-        from player.render.playback import frame_surface, tagline_layer
+        from player.render.playback import frame_surface
 
         if not av_available():
             raise MediaError("video slides need PyAV: install the video extra (pip install 'signage-player[video]')")
@@ -220,7 +268,7 @@ class Painter:
             self.media / slide.media, seconds, self.size, fit=slide.fit, focus=slide.focus, background=slide.background
         )
         surface = frame_surface(frame)
-        layer = tagline_layer(slide, self.size, self.fonts)
+        layer = self.tagline_layer(slide, self.size)
         if layer is not None:
             surface.blit(layer, (0, 0))
         return surface
@@ -257,7 +305,9 @@ class Painter:
         if self.idle.text:
             luminance = sum(self.idle.color[:3]) / 3
             color = (20, 20, 20, 255) if luminance > 140 else (235, 235, 235, 255)
-            draw_text_slide(surface, self.fonts, self.idle.text, color=color, margins=self.margins)
+            draw_text_slide(
+                surface, self.fonts, self.idle.text, color=color, margins=self.margins, floor=self.text_floor
+            )
         return surface
 
     def _stamp(self, path: str) -> tuple[str, int, int]:
@@ -266,16 +316,33 @@ class Painter:
             raise MediaNotReady(f"{self.media / path} is still being written")
         return (path, info.st_mtime_ns, info.st_size)
 
-    def _report_missing(self, slide_id: str, missing: frozenset[str]) -> None:
-        for char in sorted(missing):
-            if (slide_id, char) not in self._reported_missing:
-                self._reported_missing.add((slide_id, char))
-                log.warning(
-                    "no font can draw %r (U+%04X) on slide %s: add a font with it to `fonts` in the config",
-                    char,
-                    ord(char),
-                    slide_id,
-                )
+    def _report(self, slide: Slide, missing: frozenset[str], cut: bool) -> None:
+        """One log line per slide and problem, once a run: characters no font has, text cut short."""
+        if missing and (slide.id, "missing") not in self._reported:
+            self._reported.add((slide.id, "missing"))
+            chars = ", ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in sorted(missing))
+            log.warning(
+                "%s: slide %s: no font can draw %s: install a font with them (Debian: fonts-noto-core, "
+                "fonts-noto-color-emoji) or add one to `fonts` in the config",
+                slide.location,
+                slide.id,
+                chars,
+            )
+        if cut and (slide.id, "cut") not in self._reported:
+            self._reported.add((slide.id, "cut"))
+            log.warning(
+                "%s: slide %s: text does not fit even at the smallest size (%d px) and is cut short with "
+                "'…': shorten it or split it over two slides",
+                slide.location,
+                slide.id,
+                self.text_floor,
+            )
+
+
+def default_text_floor(size: tuple[int, int]) -> int:
+    """The smallest text size when the config sets none: 1/30 of the frame's shorter side
+    (36 px at 1080p, whose capitals are about 1.5 cm tall on a 55" screen)."""
+    return max(MIN_SIZE, round(min(size) / 30))
 
 
 # -- pictures, on any thread -----------------------------------------------------------------

@@ -1,158 +1,41 @@
-"""Text on slides: a font fallback chain, line breaking, autosizing and drawing.
+"""Text on slides: measuring, line breaking, autosizing and drawing.
 
-Built on pygame.freetype: one ``Font`` per face serves every size, ``get_metrics`` reports a
-missing glyph as ``None``, and ``.ttc`` collections open with ``font_index``.
+Fonts, and which face draws each character, are in :mod:`player.render.fonts`; where a line
+may break is in :mod:`player.render.linebreak`; right-to-left order in :mod:`player.render.bidi`.
 """
 
 from __future__ import annotations
 
 import itertools
-import logging
 import math
-import shutil
-import subprocess
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from itertools import groupby
-from pathlib import Path
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Literal, NamedTuple, TypeVar
 
 import pygame
 import pygame.freetype
 
-from player.core.vocabulary import DEFAULT_FONTS
+from player.render.bidi import mirrored, visual_pieces
+from player.render.fonts import FontChain, FontFile, Run, locate_fonts
+from player.render.linebreak import INSIDE, PHRASE, SEPARATOR
 
-log = logging.getLogger(__name__)
+__all__ = ["ELLIPSIS", "FontChain", "FontFile", "TextLayout", "draw_layout", "fit_text", "locate_fonts", "measure"]
 
 ELLIPSIS = "…"
 MIN_SIZE = 8
 SUBTITLE_RATIO = 0.45  # largest subtitle size, as a fraction of the main text's
+FEWER_LINES_SIZE = 0.85  # how far a text may shrink to take one line fewer
 
 Color = tuple[int, int, int] | tuple[int, int, int, int]
 Align = Literal["left", "center", "right"]
 VAlign = Literal["top", "middle", "bottom"]
 T = TypeVar("T")
 
-_FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc", ".pfa", ".pfb", ".woff", ".woff2")
-_CJK_RANGES = (
-    (0x1100, 0x11FF),  # Hangul Jamo
-    (0x2E80, 0x9FFF),  # radicals, CJK symbols and punctuation, kana, compatibility jamo, Ext. A, Unified
-    (0xA960, 0xA97F),  # Hangul Jamo Ext. A
-    (0xAC00, 0xD7FF),  # Hangul syllables, Jamo Ext. B
-    (0xF900, 0xFAFF),  # CJK compatibility ideographs
-    (0xFE30, 0xFE4F),  # CJK compatibility forms
-    (0xFF00, 0xFFEF),  # halfwidth and fullwidth forms
-    (0x1B000, 0x1B16F),  # kana supplement and extensions
-    (0x20000, 0x3134F),  # CJK Ext. B to H
-)
-# Basic kinsoku shori: these may not start a line...
+# Kinsoku shori, for the last resort of breaking inside a word: these may not start a line...
 _NO_LINE_START = frozenset("、。，．！？：；」』）〉》】〕］｝〙〗〟’”・ーヽヾゝゞ々…‥,.!?:;)]}")
 # ...and these may not end one.
 _NO_LINE_END = frozenset("「『（〈《【〔［｛〘〖〝‘“([{")
-
-
-def _is_cjk(ch: str) -> bool:
-    code = ord(ch)
-    return any(lo <= code <= hi for lo, hi in _CJK_RANGES)
-
-
-def _is_hangul(ch: str) -> bool:
-    code = ord(ch)
-    return 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F
-
-
-class FontChain:
-    """Ordered font faces; each character is drawn by the first face that has its glyph."""
-
-    def __init__(self, faces: Sequence[pygame.freetype.Font]) -> None:
-        if not faces:
-            raise ValueError("a FontChain needs at least one face")
-        self.faces: tuple[pygame.freetype.Font, ...] = tuple(faces)
-        for face in self.faces:
-            # render_to's dest is then the pen origin on the baseline, so runs drawn by
-            # faces with different ascenders still share one baseline.
-            face.origin = True
-        self._face_for: dict[str, int | None] = {}
-
-    @classmethod
-    def resolve(
-        cls, specs: Sequence[str] = DEFAULT_FONTS, located: Sequence[FontFile | None] | None = None
-    ) -> FontChain:
-        """Load fontconfig patterns or file paths ("x.ttc#1" picks a face), skipping absent ones.
-
-        ``located``: what :func:`locate_fonts` found for ``specs``, when the caller looked them
-        up ahead (while the window opens). pygame's bundled font always ends the chain, so it
-        is never empty.
-        """
-        pygame.freetype.init()
-        faces: list[pygame.freetype.Font] = []
-        seen: set[tuple[str, int]] = set()
-        for spec, found in zip(specs, locate_fonts(specs) if located is None else located, strict=True):
-            if found is None or found in seen:
-                continue
-            try:
-                faces.append(pygame.freetype.Font(found[0], font_index=found[1]))
-            except OSError as exc:
-                log.warning("font %r (%s#%d) cannot be loaded, skipped: %s", spec, *found, exc)
-                continue
-            seen.add(found)
-        faces.append(pygame.freetype.Font(None))
-        return cls(faces)
-
-    def face_for(self, ch: str) -> int | None:
-        """Index of the first face with a glyph for ``ch``, None if none has it.
-
-        Whitespace is face 0 and never missing; only a space face 0 lacks (DejaVu has no U+3000,
-        and would draw a box for it) goes to the first face that has it.
-        """
-        if ch not in self._face_for:
-            has = (i for i, face in enumerate(self.faces) if face.get_metrics(ch, size=16)[0] is not None)
-            found = next(has, None)
-            self._face_for[ch] = (found or 0) if ch.isspace() else found
-        return self._face_for[ch]
-
-
-FontFile = tuple[str, int]  # a font file and the face in it
-
-
-def locate_fonts(specs: Sequence[str]) -> list[FontFile | None]:
-    """Where each font spec is installed (None: not), asking fontconfig for all at once.
-
-    One ``fc-match`` process per pattern, run side by side: on the emulated console box each
-    takes 0.4 s, and they stood in line before the first frame. No pygame here, so it may run
-    on another thread while the window opens.
-    """
-    fc_match = shutil.which("fc-match")
-    with ThreadPoolExecutor(max(1, len(specs))) as pool:
-        return list(pool.map(lambda spec: _locate(spec, fc_match), specs))
-
-
-def _locate(spec: str, fc_match: str | None) -> FontFile | None:
-    """(file, face index) for a font spec, or None (logged) when it is not installed."""
-    path, _, index = spec.partition("#")
-    if "/" in path or path.lower().endswith(_FONT_SUFFIXES):
-        if not Path(path).is_file():
-            log.warning("font file %r not found, skipped", path)
-            return None
-        return path, int(index) if index.isdigit() else 0
-    if fc_match is None:
-        log.warning("fc-match not found, font pattern %r skipped", spec)
-        return None
-    command = [fc_match, "-f", "%{file}\t%{index}\t%{family}", spec]
-    try:
-        out = subprocess.run(command, capture_output=True, text=True, timeout=10, check=True).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        log.warning("fc-match failed for %r, skipped: %s", spec, exc)
-        return None
-    file, index, families = [*out.split("\t", 2), "", ""][:3]
-    offered = {f.strip().casefold() for f in families.split(",")}
-    # fc-match always answers with *some* font; only the family we asked for will do.
-    wanted = {f.strip().casefold() for f in spec.split(":")[0].split(",")} - {""}
-    if not file or (wanted and not wanted & offered):
-        log.warning("font %r not installed (fc-match offers %r), skipped", spec, families)
-        return None
-    return file, int(index) if index.isdigit() else 0
 
 
 class _Glyph(NamedTuple):
@@ -178,24 +61,47 @@ def _signed(v: int) -> int:
     return v - (1 << 32) if v >= 1 << 31 else v
 
 
-def _runs(chain: FontChain, text: str) -> list[tuple[int, str]]:
-    """Split text into (face index, run) with one face per run; missing glyphs go to face 0."""
-    return [(face, "".join(run)) for face, run in groupby(text, key=lambda ch: chain.face_for(ch) or 0)]
-
-
 def _glyphs(chain: FontChain, text: str, size: int) -> list[_Glyph]:
+    """One glyph per character of ``text``, measured by the face that draws it."""
     out: list[_Glyph] = []
-    for index, run in _runs(chain, text):
-        face = chain.faces[index]
-        metrics: Sequence[tuple[int, int, int, int, float, float] | None] = face.get_metrics(run, size=size)
-        for ch, m in zip(run, metrics, strict=False):
+    for run in chain.runs(text):
+        piece = text[run.start : run.stop]
+        shaper = chain.shaper(run.face) if run.shaped else None
+        if shaper is not None:
+            out += _shaped_glyphs(chain, run, piece, size)
+            continue
+        face = chain.faces[run.face]
+        if chain.is_bitmap(run.face):  # no shaper for it: nothing can draw it, measure a box
+            out += [_Glyph(run.face, size * 0.6, 0, round(size * 0.6), 0, round(size * 0.7)) for _ in piece]
+            continue
+        metrics: Sequence[tuple[int, int, int, int, float, float] | None] = face.get_metrics(piece, size=size)
+        for ch, m in zip(piece, metrics, strict=False):
             if m is None:
                 # No face has it: face 0 draws its .notdef box, so measure that box.
                 r = face.get_rect(ch, size=size)
-                out.append(_Glyph(index, float(r.right + max(r.x, 0)), r.x, r.right, r.y - r.h, r.y))
+                out.append(_Glyph(run.face, float(r.right + max(r.x, 0)), r.x, r.right, r.y - r.h, r.y))
             else:
-                out.append(_Glyph(index, m[4], _signed(m[0]), _signed(m[1]), _signed(m[2]), _signed(m[3])))
+                out.append(_Glyph(run.face, m[4], _signed(m[0]), _signed(m[1]), _signed(m[2]), _signed(m[3])))
     return out
+
+
+def _shaped_glyphs(chain: FontChain, run: Run, piece: str, size: int) -> list[_Glyph]:
+    """Glyphs of a run HarfBuzz shapes: each unit between break opportunities is shaped whole,
+    and its width shared out over its characters, so a line's width is the sum of its units'."""
+    shaper = chain.shaper(run.face)
+    assert shaper is not None
+    cuts = sorted({0, len(piece), *chain.breaker.breaks(piece, chain.lang)})
+    out: list[_Glyph] = []
+    for start, stop in itertools.pairwise(cuts):
+        unit = piece[start:stop]
+        width, top, bottom = shaper.measure(unit, size, run.script, _rtl_script(run.script))
+        each = width / len(unit)
+        out += [_Glyph(run.face, each, 0, math.ceil(each), bottom, top) for _ in unit]
+    return out
+
+
+def _rtl_script(script: str | None) -> bool:
+    return script in ("Arab", "Hebr", "Syrc", "Thaa")
 
 
 def _box(glyphs: Sequence[_Glyph]) -> _Box:
@@ -217,21 +123,6 @@ def measure(chain: FontChain, text: str, size: int) -> int:
     return _box(_glyphs(chain, text, size)).width
 
 
-def _can_break(p: str, i: int) -> bool:
-    """Whether a line may end before p[i] (spaces before it are dropped)."""
-    a, b = p[i - 1], p[i]
-    if b.isspace() or b in _NO_LINE_START:
-        return False
-    if a.isspace():
-        before = p[:i].rstrip()
-        return bool(before) and before[-1] not in _NO_LINE_END
-    if _is_hangul(a) and _is_hangul(b):
-        # Korean is set with spaces between words and breaks there (CSS `word-break: keep-all`);
-        # a word too long for the line is still broken between characters by _wrap.
-        return False
-    return (_is_cjk(a) or _is_cjk(b)) and a not in _NO_LINE_END
-
-
 def _align(how: str, start: int, room: int, size: int) -> int:
     """Where a span of ``size`` starts within ``room`` from ``start``: left/top, centre, right/bottom."""
     if how in ("left", "top"):
@@ -239,34 +130,71 @@ def _align(how: str, start: int, room: int, size: int) -> int:
     return start + room - size if how in ("right", "bottom") else start + (room - size) // 2
 
 
-def _wrap(chain: FontChain, text: str, size: int, max_width: int) -> list[tuple[str, list[_Glyph]]]:
-    lines: list[tuple[str, list[_Glyph]]] = []
+def _paragraphs(text: str) -> list[str]:
     # splitlines: "\r\n" files, and no blank last line from the newline a YAML "|" block ends with.
-    for para in text.replace("\t", " ").splitlines() or [""]:
-        glyphs = _glyphs(chain, para, size)
-        start = len(para) - len(para.lstrip())
-        if start == len(para):
+    return text.replace("\t", " ").splitlines() or [""]
+
+
+def _wrap(chain: FontChain, text: str, size: int, max_width: int) -> list[tuple[str, list[_Glyph]]]:
+    """Lines no wider than ``max_width``, each paragraph broken at its strongest opportunities.
+
+    Breaking only at separators (" · ") wins when it takes no more lines than breaking at
+    every word or phrase; a phrase wider than the line is broken inside, and a word with no
+    opportunity at all between grapheme clusters, keeping kinsoku.
+    """
+    lines: list[tuple[str, list[_Glyph]]] = []
+    for para in _paragraphs(text):
+        if not para.strip():
             lines.append(("", []))
             continue
-        breaks = [i for i in range(start + 1, len(para)) if _can_break(para, i)] + [len(para)]
-        while start < len(para):
-            end = None
-            for c in (c for c in breaks if c > start):
-                stop = len(para[:c].rstrip())
-                if _box(glyphs[start:stop]).width > max_width:
-                    break
-                end = c
-            if end is None:  # one word wider than the line: break it between characters
-                nxt = len(para[: next(c for c in breaks if c > start)].rstrip())
-                end = start + 1
-                while end < nxt and _box(glyphs[start : end + 1]).width <= max_width:
-                    end += 1
-                while end - 1 > start and (para[end] in _NO_LINE_START or para[end - 1] in _NO_LINE_END):
-                    end -= 1
-            stop = len(para[:end].rstrip())
-            lines.append((para[start:stop], glyphs[start:stop]))
-            start = len(para) - len(para[end:].lstrip())
+        glyphs = _glyphs(chain, para, size)
+        breaks = chain.breaker.breaks(para, chain.lang)
+        wrapped = _greedy(chain, para, glyphs, breaks, PHRASE, max_width)
+        if SEPARATOR in breaks.values():
+            at_separators = _greedy(chain, para, glyphs, breaks, SEPARATOR, max_width)
+            if len(at_separators) <= len(wrapped):
+                wrapped = at_separators
+        lines += wrapped
     return lines
+
+
+def _greedy(
+    chain: FontChain, para: str, glyphs: list[_Glyph], breaks: dict[int, int], level: int, max_width: int
+) -> list[tuple[str, list[_Glyph]]]:
+    """Fill each line as far as it goes with breaks of at least ``level``, then weaker ones."""
+    lines: list[tuple[str, list[_Glyph]]] = []
+    start = len(para) - len(para.lstrip())
+    while start < len(para):
+        end = None
+        for strength in range(level, INSIDE - 1, -1):
+            end = _furthest(para, glyphs, start, [i for i, s in breaks.items() if s >= strength], max_width)
+            if end is not None:
+                break
+        if end is None:  # nothing fits: break between grapheme clusters
+            end = _furthest(para, glyphs, start, _kinsoku(para, chain.breaker.graphemes(para)), max_width)
+        if end is None:  # not even one cluster fits: it goes on a line of its own
+            end = next((i for i in chain.breaker.graphemes(para) if i > start), len(para))
+        stop = len(para[:end].rstrip())
+        lines.append((para[start:stop], glyphs[start:stop]))
+        start = len(para) - len(para[end:].lstrip())
+    return lines
+
+
+def _furthest(para: str, glyphs: list[_Glyph], start: int, cuts: list[int], max_width: int) -> int | None:
+    """The last cut after ``start`` whose line fits (the paragraph's end counts as a cut)."""
+    best = None
+    for cut in sorted({*cuts, len(para)}):
+        if cut <= start:
+            continue
+        stop = len(para[:cut].rstrip())
+        if _box(glyphs[start:stop]).width > max_width:
+            break
+        best = cut
+    return best
+
+
+def _kinsoku(para: str, cuts: list[int]) -> list[int]:
+    return [i for i in cuts if para[i] not in _NO_LINE_START and para[i - 1] not in _NO_LINE_END]
 
 
 def _balanced(chain: FontChain, text: str, size: int, max_width: int) -> list[tuple[str, list[_Glyph]]]:
@@ -287,11 +215,12 @@ def _balanced(chain: FontChain, text: str, size: int, max_width: int) -> list[tu
 
 
 def _widest_unit(chain: FontChain, text: str, size: int) -> int:
-    """Width of the widest run of text that has no break opportunity inside it."""
+    """Width of the widest run of text with no break opportunity between words or phrases."""
     widest = 0
-    for para in text.replace("\t", " ").splitlines():
+    for para in _paragraphs(text):
         glyphs = _glyphs(chain, para, size)
-        cuts = [0, *(i for i in range(1, len(para)) if _can_break(para, i)), len(para)]
+        breaks = chain.breaker.breaks(para, chain.lang)
+        cuts = [0, *sorted(i for i, s in breaks.items() if s >= PHRASE), len(para)]
         for a, b in itertools.pairwise(cuts):
             start = a + len(para[a:b]) - len(para[a:b].lstrip())
             stop = len(para[:b].rstrip())
@@ -317,6 +246,7 @@ class TextLayout:
     missing: frozenset[str]
     ascent: int
     line_boxes: tuple[tuple[int, int], ...]  # (width, lead) of each line
+    cut: bool = False  # the text did not fit at the smallest size allowed: lines dropped, "…"
 
 
 def _build(
@@ -353,6 +283,27 @@ def _largest(lo: int, hi: int, attempt: Callable[[int], T | None]) -> T | None:
     return best
 
 
+def _fewer_lines(
+    best: T, size_lines: Callable[[T], tuple[int, int]], attempt: Callable[[int, int], T | None], floor: int
+) -> T:
+    """A slightly smaller size that takes fewer lines, while there is one: ``attempt(size, n)``
+    sets at ``size`` with at most ``n`` lines, None if that does not fit."""
+    size, lines = size_lines(best)
+    while lines > 1:
+        fewer = _largest(
+            max(floor, math.ceil(size * FEWER_LINES_SIZE)), size - 1, partial(_with_lines, attempt, lines - 1)
+        )
+        if fewer is None:
+            break
+        best = fewer
+        size, lines = size_lines(best)
+    return best
+
+
+def _with_lines(attempt: Callable[[int, int], T | None], most: int, size: int) -> T | None:
+    return attempt(size, most)
+
+
 def fit_text(
     chain: FontChain,
     text: str,
@@ -363,36 +314,49 @@ def fit_text(
     min_size: int = MIN_SIZE,
     line_spacing: float = 1.15,
     max_lines: int | None = None,
+    fewer_lines: bool = False,
 ) -> TextLayout:
     """Lay out text at the largest pixel size whose wrapped lines fit box_w x box_h.
 
-    If nothing fits, the layout at min_size keeps only the lines that fit the height (and
-    max_lines), the last one ending in an ellipsis.
+    ``fewer_lines``: a slightly smaller size (down to :data:`FEWER_LINES_SIZE` of it) that
+    sets the text on fewer lines wins ("Spring sale" on one line, not two). If nothing fits,
+    the layout at min_size keeps only the lines that fit the height (and max_lines), the
+    last one ending in an ellipsis, and is marked ``cut``.
     """
 
-    def attempt(size: int) -> TextLayout | None:
+    def attempt(size: int, most_lines: int | None = max_lines) -> TextLayout | None:
         lay = _build(chain, text, _wrap(chain, text, size, box_w), size, line_spacing)
-        too_many = max_lines is not None and len(lay.lines) > max_lines
+        too_many = most_lines is not None and len(lay.lines) > most_lines
         return None if too_many or lay.width > box_w or lay.height > box_h else lay
 
     best = _largest(min_size, max(min_size, max_size), attempt)
-    if best is not None:
-        even = _build(chain, text, _balanced(chain, text, best.size, box_w), best.size, line_spacing)
-        # Ink height depends on which glyphs end up on which line: keep `even` only if it fits.
-        return even if even.width <= box_w and even.height <= box_h else best
-    wrapped = _wrap(chain, text, min_size, box_w)
+    if best is None:
+        return _cut_to_fit(chain, text, box_w, box_h, min_size, line_spacing, max_lines)
+    if fewer_lines:
+        best = _fewer_lines(best, lambda lay: (lay.size, len(lay.lines)), attempt, min_size)
+    even = _build(chain, text, _balanced(chain, text, best.size, box_w), best.size, line_spacing)
+    # Ink height depends on which glyphs end up on which line: keep `even` only if it fits.
+    return even if even.width <= box_w and even.height <= box_h else best
+
+
+def _cut_to_fit(
+    chain: FontChain, text: str, box_w: int, box_h: int, size: int, line_spacing: float, max_lines: int | None
+) -> TextLayout:
+    """The lines at ``size`` that fit, the last cut short with an ellipsis."""
+    wrapped = _wrap(chain, text, size, box_w)
     keep = min(len(wrapped), max(1, max_lines or len(wrapped)))
-    while keep > 1 and _build(chain, text, wrapped[:keep], min_size, line_spacing).height > box_h:
+    while keep > 1 and _build(chain, text, wrapped[:keep], size, line_spacing).height > box_h:
         keep -= 1
     if keep < len(wrapped):
         last = wrapped[keep - 1][0]
         for cut in range(len(last), -1, -1):
             shown = last[:cut].rstrip() + ELLIPSIS
-            glyphs = _glyphs(chain, shown, min_size)
+            glyphs = _glyphs(chain, shown, size)
             if _box(glyphs).width <= box_w or cut == 0:
                 break
         wrapped = [*wrapped[: keep - 1], (shown, glyphs)]
-    return _build(chain, text, wrapped, min_size, line_spacing)
+    layout = _build(chain, text, wrapped, size, line_spacing)
+    return replace(layout, cut=True)
 
 
 def draw_layout(
@@ -413,17 +377,133 @@ def draw_layout(
     # A layout forced down to min_size may still overflow; cropping beats painting over a neighbour.
     surface.set_clip(area.clip(old_clip))
     try:
-        passes = [(shadow[0], shadow[1]), (0, color)] if shadow else [(0, color)]
-        for offset, fg in passes:
+        passes = [(shadow[0], shadow[1], True), (0, color, False)] if shadow else [(0, color, False)]
+        for offset, fg, is_shadow in passes:
             for i, (line, (width, lead)) in enumerate(zip(layout.lines, layout.line_boxes, strict=True)):
                 pen = float(_align(align, area.left, area.width, width) + lead + offset)
                 baseline = top + layout.ascent + i * layout.line_height + offset
-                for index, run in _runs(chain, line):
-                    face = chain.faces[index]
-                    face.render_to(surface, (round(pen), baseline), run, fgcolor=fg, size=layout.size)
-                    pen += sum(g.advance for g in _glyphs(chain, run, layout.size))
+                _draw_line(surface, chain, line, layout.size, (pen, baseline), fg, is_shadow)
     finally:
         surface.set_clip(old_clip)
+
+
+def _draw_line(
+    surface: pygame.Surface,
+    chain: FontChain,
+    line: str,
+    size: int,
+    origin: tuple[float, int],
+    color: Color,
+    is_shadow: bool,
+) -> None:
+    """One line from its pen origin: its pieces in visual order, each run with its face.
+
+    A right-to-left piece lists its runs from the right; HarfBuzz shapes a shaped run in its
+    direction, and a run drawn unshaped (spaces, brackets) is reversed and mirrored here.
+    """
+    pen, baseline = origin
+    glyphs = _glyphs(chain, line, size)
+    for piece in visual_pieces(line):
+        runs = chain.runs(line[piece.start : piece.stop])
+        for run in reversed(runs) if piece.rtl else runs:
+            start, stop = piece.start + run.start, piece.start + run.stop
+            text = line[start:stop]
+            shaper = chain.shaper(run.face) if run.shaped else None
+            if shaper is not None:
+                if not (is_shadow and chain.is_bitmap(run.face)):  # a colour emoji casts no shadow
+                    picture, ascent = shaper.render(text, size, run.script, piece.rtl, color)
+                    surface.blit(picture, (round(pen), baseline - ascent))
+            elif not chain.is_bitmap(run.face):
+                shown = mirrored(text[::-1]) if piece.rtl else text
+                chain.faces[run.face].render_to(surface, (round(pen), baseline), shown, fgcolor=color, size=size)
+            pen += sum(g.advance for g in glyphs[start:stop])
+
+
+@dataclass(frozen=True)
+class TextSizes:
+    """The sizes a slide's text is set at: main text, subtitle, tagline (None: it has none).
+
+    ``cut``: even at the floor some of it did not fit, and was cut short with "…".
+    """
+
+    main: int | None = None
+    subtitle: int | None = None
+    tagline: int | None = None
+    cut: bool = False
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """What drawing a text did: characters no face has, and whether text was cut short."""
+
+    missing: frozenset[str] = frozenset()
+    cut: bool = False
+
+
+def safe_area(size: tuple[int, int], margins: tuple[float, float]) -> pygame.Rect:
+    """The part of a frame text keeps inside: ``margins`` are fractions of width and height."""
+    w, h = size
+    mx, my = round(w * margins[0]), round(h * margins[1])
+    return pygame.Rect(mx, my, max(1, w - 2 * mx), max(1, h - 2 * my))
+
+
+def text_slide_sizes(
+    chain: FontChain,
+    text: str,
+    subtitle: str | None,
+    frame: tuple[int, int],
+    *,
+    margins: tuple[float, float] = (0.08, 0.08),
+    floor: int = MIN_SIZE,
+) -> TextSizes:
+    """The largest sizes at which a text slide fits its safe area, never below ``floor``."""
+    main, sub = _slide_layouts(chain, text, subtitle, safe_area(frame, margins), floor, None)
+    return TextSizes(main.size, sub.size if sub else None, cut=main.cut or bool(sub and sub.cut))
+
+
+def _slide_layouts(
+    chain: FontChain,
+    text: str,
+    subtitle: str | None,
+    safe: pygame.Rect,
+    floor: int,
+    sizes: TextSizes | None,
+) -> tuple[TextLayout, TextLayout | None]:
+    """Main text and subtitle laid out in ``safe``: at ``sizes`` when they fit there, else as
+    large as fits (a slide set to a playlist's scale shrinks further only if it must)."""
+    cap = max(floor, safe.h // 3)  # one short word must not fill the screen edge to edge
+    if sizes is not None and sizes.main is not None:
+        pair = _pair(chain, text, subtitle, sizes.main, sizes.subtitle, safe)
+        if pair is not None:
+            return pair
+    if subtitle is None:
+        return fit_text(chain, text, safe.w, safe.h, max_size=cap, min_size=floor, fewer_lines=True), None
+
+    def attempt(size: int, most_lines: int | None = None) -> tuple[TextLayout, TextLayout | None] | None:
+        got = _pair(chain, text, subtitle, size, max(floor, math.floor(size * SUBTITLE_RATIO)), safe)
+        return None if got is None or (most_lines is not None and len(got[0].lines) > most_lines) else got
+
+    best = _largest(floor, cap, attempt)
+    if best is not None:
+        return _fewer_lines(best, lambda pair: (pair[0].size, len(pair[0].lines)), attempt, floor)
+    # Even the floor overflows: share the height, cutting each short.
+    main = fit_text(chain, text, safe.w, safe.h * 2 // 3, max_size=floor, min_size=floor)
+    room = max(1, safe.h - main.height - _gap(floor))
+    return main, fit_text(chain, subtitle, safe.w, room, max_size=floor, min_size=floor)
+
+
+def _pair(
+    chain: FontChain, text: str, subtitle: str | None, size: int, sub_size: int | None, safe: pygame.Rect
+) -> tuple[TextLayout, TextLayout | None] | None:
+    """Main text at ``size`` and subtitle at ``sub_size``, lines evened out, if both fit ``safe``."""
+    main = _build(chain, text, _balanced(chain, text, size, safe.w), size, 1.15)
+    sub = None
+    if subtitle is not None:
+        sub_size = sub_size or max(MIN_SIZE, math.floor(size * SUBTITLE_RATIO))
+        sub = _build(chain, subtitle, _balanced(chain, subtitle, sub_size, safe.w), sub_size, 1.15)
+    height = main.height + (_gap(size) + sub.height if sub else 0)
+    width = max(main.width, sub.width if sub else 0)
+    return (main, sub) if width <= safe.w and height <= safe.h else None
 
 
 def draw_text_slide(
@@ -436,47 +516,25 @@ def draw_text_slide(
     align: Align = "center",
     valign: VAlign = "middle",
     margins: tuple[float, float] = (0.08, 0.08),
-) -> frozenset[str]:
+    floor: int = MIN_SIZE,
+    sizes: TextSizes | None = None,
+) -> Drawn:
     """Draw text as large as fits the safe area, with an optional smaller subtitle below it.
 
-    margins are fractions of the width and height left empty on each side. Returns the
-    characters no face could draw.
+    ``sizes``: the playlist's type scale (see :func:`player.render.typescale.type_scale`);
+    without it, as large as fits. margins are fractions of the width and height left empty
+    on each side.
     """
-    w, h = surface.get_size()
-    mx, my = round(w * margins[0]), round(h * margins[1])
-    safe = pygame.Rect(mx, my, max(1, w - 2 * mx), max(1, h - 2 * my))
-    cap = max(MIN_SIZE, h // 4)  # one short word must not fill the screen edge to edge
-    if subtitle is None:
-        main = fit_text(chain, text, safe.w, safe.h, max_size=cap)
-        draw_layout(surface, main, chain, safe, color, align=align, valign=valign)
-        return main.missing
-
-    def attempt(size: int) -> tuple[TextLayout, TextLayout] | None:
-        main = _build(chain, text, _wrap(chain, text, size, safe.w), size, 1.15)
-        sub_size = max(MIN_SIZE, math.floor(size * SUBTITLE_RATIO))
-        sub = _build(chain, subtitle, _wrap(chain, subtitle, sub_size, safe.w), sub_size, 1.15)
-        fits = max(main.width, sub.width) <= safe.w and main.height + _gap(size) + sub.height <= safe.h
-        return (main, sub) if fits else None
-
-    pair = _largest(MIN_SIZE, cap, attempt)
-    if pair is not None:
-        main, sub = pair
-        even = (
-            _build(chain, text, _balanced(chain, text, main.size, safe.w), main.size, 1.15),
-            _build(chain, subtitle, _balanced(chain, subtitle, sub.size, safe.w), sub.size, 1.15),
-        )
-        if even[0].height + _gap(main.size) + even[1].height <= safe.h:
-            pair = even
-    if pair is None:  # even the smallest size overflows: share the height, truncating each
-        main = fit_text(chain, text, safe.w, safe.h * 2 // 3, max_size=MIN_SIZE)
-        room = safe.h - main.height - _gap(MIN_SIZE)
-        pair = main, fit_text(chain, subtitle, safe.w, room, max_size=MIN_SIZE)
-    main, sub = pair
-    top = _align(valign, safe.top, safe.h, main.height + _gap(main.size) + sub.height)
+    safe = safe_area(surface.get_size(), margins)
+    main, sub = _slide_layouts(chain, text, subtitle, safe, floor, sizes)
+    height = main.height + (_gap(main.size) + sub.height if sub else 0)
+    top = _align(valign, safe.top, safe.h, height)
     draw_layout(surface, main, chain, (safe.x, top, safe.w, main.height), color, align=align, valign="top")
+    if sub is None:
+        return Drawn(main.missing, main.cut)
     top += main.height + _gap(main.size)
     draw_layout(surface, sub, chain, (safe.x, top, safe.w, sub.height), color, align=align, valign="top")
-    return main.missing | sub.missing
+    return Drawn(main.missing | sub.missing, main.cut or sub.cut)
 
 
 def _gap(size: int) -> int:
@@ -484,32 +542,64 @@ def _gap(size: int) -> int:
     return round(size * 0.35)
 
 
+TaglinePosition = Literal["top", "centre", "center", "bottom"]
+
+
+def tagline_layout(
+    chain: FontChain,
+    text: str,
+    frame: tuple[int, int],
+    *,
+    margins: tuple[float, float] = (0.08, 0.08),
+    floor: int = MIN_SIZE,
+    size: int | None = None,
+) -> TextLayout:
+    """A tagline's lines: at most two across the safe area's width, as large as fits up to
+    ``size`` (the playlist's scale), never below ``floor``; then cut with "…"."""
+    w, h = frame
+    # min(w, h): on a portrait screen height/14 would make a band a third of the width tall.
+    largest = max(floor, round(min(w, h) / 14))
+    if size is not None:
+        largest = max(floor, min(largest, size))
+    width = safe_area(frame, margins).w
+    return fit_text(chain, text, width, round(largest * 2.5), max_size=largest, min_size=floor, max_lines=2)
+
+
 def draw_tagline(
     surface: pygame.Surface,
     chain: FontChain,
     text: str,
     *,
-    position: Literal["top", "centre", "center", "bottom"] = "bottom",
+    position: TaglinePosition = "bottom",
     color: Color = (255, 255, 255, 255),
-) -> frozenset[str]:
+    margins: tuple[float, float] = (0.08, 0.08),
+    floor: int = MIN_SIZE,
+    size: int | None = None,
+) -> Drawn:
     """Draw text on a full-width translucent dark band, legible over a busy picture.
 
-    At most two lines, then an ellipsis. Returns the characters no face could draw.
+    The band reaches the frame's edge; the text keeps inside the safe area.
     """
     w, h = surface.get_size()
-    # min(w, h): on a portrait screen height/14 would make a band a third of the width tall.
-    max_size = max(MIN_SIZE, round(min(w, h) / 14))
-    pad_x = max(4, round(w * 0.04))
-    lay = fit_text(chain, text, w - 2 * pad_x, round(max_size * 2.5), max_size=max_size, max_lines=2)
-    pad_y = max(2, round(lay.size * 0.4))
+    lay = tagline_layout(chain, text, (w, h), margins=margins, floor=floor, size=size)
+    safe = safe_area((w, h), margins)
+    pad = max(2, round(lay.size * 0.4))
     # Size the band from size and line count, not from the ink, so "Hello" and "hello" at one
     # size get the same band.
-    nominal = (len(lay.lines) - 1) * lay.line_height + round(lay.size * 1.2)
-    band_h = min(h, max(lay.height, nominal) + 2 * pad_y)
-    band = pygame.Rect(0, _align(position, 0, h, band_h), w, band_h)
+    text_h = max(lay.height, (len(lay.lines) - 1) * lay.line_height + round(lay.size * 1.2))
+    if position == "bottom":
+        text_box = pygame.Rect(safe.x, min(h - pad, safe.bottom) - text_h, safe.w, text_h)
+        band = pygame.Rect(0, text_box.top - pad, w, h - text_box.top + pad)
+    elif position == "top":
+        text_box = pygame.Rect(safe.x, max(pad, safe.top), safe.w, text_h)
+        band = pygame.Rect(0, 0, w, text_box.bottom + pad)
+    else:
+        text_box = pygame.Rect(safe.x, (h - text_h) // 2, safe.w, text_h)
+        band = text_box.inflate(0, 2 * pad)
+        band.x, band.w = 0, w
     veil = pygame.Surface(band.size, pygame.SRCALPHA)
     veil.fill((0, 0, 0, 140))  # 55 % black, blended over the picture
     surface.blit(veil, band)
     shadow = (max(1, round(lay.size / 20)), (0, 0, 0, 170))
-    draw_layout(surface, lay, chain, band.inflate(-2 * pad_x, 0), color, shadow=shadow)
-    return lay.missing
+    draw_layout(surface, lay, chain, text_box, color, shadow=shadow)
+    return Drawn(lay.missing, lay.cut)

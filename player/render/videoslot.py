@@ -18,10 +18,9 @@ import pygame
 from player.core.errors import MediaError
 from player.core.model import Slide
 from player.render.slides import SlideKey
-from player.render.text import FontChain
 
 if TYPE_CHECKING:
-    from player.render.playback import Playback
+    from player.render.playback import Playback, TaglineLayer
 
 PRESTARTED_LATE_S = 0.25  # a video decoding ahead is used only if its turn began less than this ago
 
@@ -46,9 +45,9 @@ class VideoTurn:
 class VideoSlot:
     """Plays video slides (main thread only): ``current`` on screen, ``next`` decoding ahead."""
 
-    def __init__(self, media: Path, fonts: FontChain, decoder: str = "auto") -> None:
+    def __init__(self, media: Path, tagline: TaglineLayer, decoder: str = "auto") -> None:
         self.media = media
-        self.fonts = fonts
+        self.tagline = tagline
         self.decoder = decoder
         self._current: _Showing | None = None
         self._next: tuple[SlideKey, Playback] | None = None
@@ -121,4 +120,4 @@ class VideoSlot:
         """A showing of ``slide`` on a copy of its prepared first frame (the cached one stays as it is)."""
         from player.render.playback import Playback  # PyAV is an optional extra
 
-        return Playback(slide, self.media, first.copy(), self.fonts, self.decoder)
+        return Playback(slide, self.media, first.copy(), self.tagline, self.decoder)

@@ -1,0 +1,326 @@
+"""Fonts for slides: a chain of faces, which face draws each character, and shaping.
+
+Most text is drawn with pygame.freetype: one ``Font`` per face serves every size,
+``get_metrics`` reports a missing glyph as ``None``, and ``.ttc`` collections open with
+``font_index``. Scripts whose letters change shape with their neighbours (Arabic, Hebrew
+marks, Thai, the Indic scripts) and colour emoji are drawn through SDL_ttf instead, which
+shapes with HarfBuzz in the run's script and direction.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import NamedTuple
+
+import pygame
+import pygame.freetype
+
+from player.core.vocabulary import DEFAULT_FONTS
+from player.render.linebreak import LineBreaker
+
+log = logging.getLogger(__name__)
+
+FontFile = tuple[str, int]  # a font file and the face in it
+
+_MEASURED = 4096  # shaped words remembered per face
+
+_FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc", ".pfa", ".pfb", ".woff", ".woff2")
+
+# Scripts HarfBuzz must shape (ISO 15924 codes, as SDL_ttf takes them), by code point range.
+_SHAPED_SCRIPTS = (
+    (0x0590, 0x05FF, "Hebr"),
+    (0x0600, 0x06FF, "Arab"),
+    (0x0700, 0x074F, "Syrc"),
+    (0x0750, 0x077F, "Arab"),
+    (0x0780, 0x07BF, "Thaa"),
+    (0x0860, 0x08FF, "Arab"),
+    (0x0900, 0x097F, "Deva"),
+    (0x0980, 0x09FF, "Beng"),
+    (0x0A00, 0x0A7F, "Guru"),
+    (0x0A80, 0x0AFF, "Gujr"),
+    (0x0B00, 0x0B7F, "Orya"),
+    (0x0B80, 0x0BFF, "Taml"),
+    (0x0C00, 0x0C7F, "Telu"),
+    (0x0C80, 0x0CFF, "Knda"),
+    (0x0D00, 0x0D7F, "Mlym"),
+    (0x0D80, 0x0DFF, "Sinh"),
+    (0x0E00, 0x0E7F, "Thai"),
+    (0x0E80, 0x0EFF, "Laoo"),
+    (0x0F00, 0x0FFF, "Tibt"),
+    (0x1000, 0x109F, "Mymr"),
+    (0x1780, 0x17FF, "Khmr"),
+    (0xFB1D, 0xFB4F, "Hebr"),
+    (0xFB50, 0xFDFF, "Arab"),
+    (0xFE70, 0xFEFF, "Arab"),
+)
+# CJK faces by the language whose glyph forms they draw (Noto's family names).
+_CJK_LANGS = {"CJK JP": "ja", "CJK KR": "ko", "CJK SC": "zh-hans", "CJK TC": "zh-hant", "CJK HK": "zh-hk"}
+
+
+def script_of(ch: str) -> str | None:
+    """The script code of a character HarfBuzz must shape, None for the others."""
+    code = ord(ch)
+    return next((script for lo, hi, script in _SHAPED_SCRIPTS if lo <= code <= hi), None)
+
+
+def _is_emoji(ch: str) -> bool:
+    code = ord(ch)
+    return 0x1F000 <= code <= 0x1FAFF or 0x1F1E6 <= code <= 0x1F1FF
+
+
+def _joins_previous(ch: str) -> bool:
+    """Marks, joiners, variation selectors and skin tones belong to the character before them."""
+    code = ord(ch)
+    return unicodedata.category(ch) in ("Mn", "Me", "Cf") or 0xFE00 <= code <= 0xFE0F or 0x1F3FB <= code <= 0x1F3FF
+
+
+def _latin(ch: str) -> bool:
+    """Characters the first face (the Latin one) is asked for first: Latin, Greek, Cyrillic,
+    punctuation and symbols, not the scripts other faces are in the chain for."""
+    code = ord(ch)
+    return code < 0x0590 or 0x1D00 <= code <= 0x2BFF
+
+
+def _face_lang(face: pygame.freetype.Font) -> str:
+    name = face.name or ""
+    return next((lang for key, lang in _CJK_LANGS.items() if key in name), "")
+
+
+class Shaper:
+    """One face opened through SDL_ttf, sized on demand: shapes runs with HarfBuzz."""
+
+    def __init__(self, path: str, bitmap_ppem: int | None) -> None:
+        if not pygame.font.get_init():
+            pygame.font.init()
+        # A colour bitmap face (emoji) has one size: draw at it and scale the picture.
+        self.ppem = bitmap_ppem
+        self.font = pygame.font.Font(path, bitmap_ppem or 16)
+        self._size = bitmap_ppem or 16
+        # A fit measures the same words at many sizes, and a frame draws them again.
+        self._measured: OrderedDict[tuple[str, int, str | None, bool], tuple[float, int, int]] = OrderedDict()
+
+    def _at(self, size: int, script: str | None, rtl: bool) -> float:
+        """Set the size, script and direction; the scale of what is drawn at that size."""
+        if self.ppem is None and size != self._size:
+            self.font.point_size = size
+            self._size = size
+        self.font.set_script(script or "Zyyy")
+        self.font.set_direction(pygame.DIRECTION_RTL if rtl else pygame.DIRECTION_LTR)
+        return size / self.ppem if self.ppem else 1.0
+
+    def measure(self, run: str, size: int, script: str | None, rtl: bool) -> tuple[float, int, int]:
+        """Advance width of the shaped run, and its ink top and bottom (y up) from the baseline."""
+        key = (run, size, script, rtl)
+        if key not in self._measured:
+            self._measured[key] = self._measure(run, size, script, rtl)
+            if len(self._measured) > _MEASURED:
+                self._measured.popitem(last=False)
+        return self._measured[key]
+
+    def _measure(self, run: str, size: int, script: str | None, rtl: bool) -> tuple[float, int, int]:
+        scale = self._at(size, script, rtl)
+        width = self.font.size(run)[0] * scale
+        boxes = [m for m in self.font.metrics(run) if m is not None and m[1] > m[0]]
+        top = max((m[3] for m in boxes), default=self.font.get_ascent())
+        bottom = min((m[2] for m in boxes), default=self.font.get_descent())
+        return width, round(top * scale), round(bottom * scale)
+
+    def render(
+        self, run: str, size: int, script: str | None, rtl: bool, color: tuple[int, ...]
+    ) -> tuple[pygame.Surface, int]:
+        """The shaped run drawn in ``color``, and how far its top is above the baseline."""
+        scale = self._at(size, script, rtl)
+        picture = self.font.render(run, True, color[:3])
+        if len(color) > 3 and color[3] < 255:
+            picture.set_alpha(color[3])
+        ascent = self.font.get_ascent()
+        if scale != 1.0:
+            w, h = picture.get_size()
+            picture = pygame.transform.smoothscale(picture, (max(1, round(w * scale)), max(1, round(h * scale))))
+        return picture, round(ascent * scale)
+
+
+class FontChain:
+    """Ordered font faces; each character is drawn by the first face that has its glyph.
+
+    Characters of Latin, Greek, Cyrillic and common punctuation ask the first face first;
+    others (CJK, Arabic, Thai, emoji) ask the faces after it first, so a Latin face that also
+    has some Arabic does not draw it unjoined. ``speaking(lang)`` gives the chain whose CJK
+    face draws that language's glyph forms (Japanese 直 is not Chinese 直).
+    """
+
+    def __init__(
+        self,
+        faces: Sequence[pygame.freetype.Font],
+        *,
+        lang: str = "",
+        breaker: LineBreaker | None = None,
+        _shapers: dict[int, Shaper | None] | None = None,
+    ) -> None:
+        if not faces:
+            raise ValueError("a FontChain needs at least one face")
+        self.faces: tuple[pygame.freetype.Font, ...] = tuple(faces)
+        self.lang = lang
+        self.breaker = breaker or LineBreaker()
+        for face in self.faces:
+            # render_to's dest is then the pen origin on the baseline, so runs drawn by
+            # faces with different ascenders still share one baseline.
+            face.origin = True
+        self._bitmap = {i: _bitmap_ppem(face) for i, face in enumerate(self.faces)}
+        self._shapers: dict[int, Shaper | None] = {} if _shapers is None else _shapers
+        self._face_for: dict[str, int | None] = {}
+        self._languages: dict[str, FontChain] = {lang: self}
+        # The order faces are asked in for a non-Latin character: this language's CJK face first.
+        wanted = lang.casefold()
+        others = range(1, len(self.faces))
+        self._order = sorted(others, key=lambda i: not (wanted and _face_lang(self.faces[i]) == wanted))
+        if wanted.startswith("zh") and not any(_face_lang(self.faces[i]) == wanted for i in others):
+            self._order = sorted(others, key=lambda i: not _face_lang(self.faces[i]).startswith("zh"))
+
+    @classmethod
+    def resolve(
+        cls, specs: Sequence[str] = DEFAULT_FONTS, located: Sequence[FontFile | None] | None = None
+    ) -> FontChain:
+        """Load fontconfig patterns or file paths ("x.ttc#1" picks a face), skipping absent ones.
+
+        ``located``: what :func:`locate_fonts` found for ``specs``, when the caller looked them
+        up ahead (while the window opens). pygame's bundled font always ends the chain, so it
+        is never empty.
+        """
+        pygame.freetype.init()
+        faces: list[pygame.freetype.Font] = []
+        seen: set[tuple[str, int]] = set()
+        for spec, found in zip(specs, locate_fonts(specs) if located is None else located, strict=True):
+            if found is None or found in seen:
+                continue
+            try:
+                faces.append(pygame.freetype.Font(found[0], font_index=found[1]))
+            except OSError as exc:
+                log.warning("font %r (%s#%d) cannot be loaded, skipped: %s", spec, *found, exc)
+                continue
+            seen.add(found)
+        faces.append(pygame.freetype.Font(None))
+        return cls(faces)
+
+    def speaking(self, lang: str) -> FontChain:
+        """This chain for text in ``lang`` (a BCP 47 tag such as "ja", "zh-Hant"; "" for none)."""
+        key = lang.casefold()
+        if key not in self._languages:
+            other = FontChain(self.faces, lang=key, breaker=self.breaker, _shapers=self._shapers)
+            other._languages = self._languages
+            self._languages[key] = other
+        return self._languages[key]
+
+    def face_for(self, ch: str) -> int | None:
+        """Index of the face that draws ``ch``, None if none has it.
+
+        Whitespace is face 0 and never missing; only a space face 0 lacks (DejaVu has no U+3000,
+        and would draw a box for it) goes to the first face that has it.
+        """
+        if ch not in self._face_for:
+            first = [0, *self._order] if _latin(ch) else [*self._order, 0]
+            if _is_emoji(ch):
+                first.sort(key=lambda i: self._bitmap[i] is None)
+            found = next((i for i in first if self._has(i, ch)), None)
+            self._face_for[ch] = (found or 0) if ch.isspace() else found
+        return self._face_for[ch]
+
+    def _emoji_face(self, ch: str) -> int | None:
+        return next((i for i in self._order if self.is_bitmap(i) and self._has(i, ch)), None)
+
+    def _has(self, index: int, ch: str) -> bool:
+        ppem = self._bitmap[index]
+        return self.faces[index].get_metrics(ch, size=ppem or 16)[0] is not None
+
+    def shaper(self, index: int) -> Shaper | None:
+        """SDL_ttf's view of face ``index``, or None where it cannot open it (a face inside a
+        collection other than the first: SDL_ttf cannot pick one)."""
+        if index not in self._shapers:
+            face = self.faces[index]
+            usable = face.path and (face.path.lower().endswith((".ttf", ".otf")) or not self._index_of(face))
+            self._shapers[index] = Shaper(face.path, self._bitmap[index]) if usable else None
+        return self._shapers[index]
+
+    @staticmethod
+    def _index_of(face: pygame.freetype.Font) -> int:
+        return int(getattr(face, "font_index", 0) or 0)
+
+    def is_bitmap(self, index: int) -> bool:
+        return self._bitmap[index] is not None
+
+    def runs(self, text: str) -> list[Run]:
+        """``text`` split into runs of one face; missing glyphs go to face 0 (its .notdef box)."""
+        out: list[Run] = []
+        for i, ch in enumerate(text):
+            face = out[-1].face if i and _joins_previous(ch) and out else self.face_for(ch) or 0
+            if text[i + 1 : i + 2] == "\ufe0f" and not self.is_bitmap(face):
+                face = self._emoji_face(ch) or face  # "⛸️": the emoji form, not the text one
+            script = script_of(ch) if not _joins_previous(ch) or not out else out[-1].script
+            shaped = self.is_bitmap(face) or script is not None
+            if out and out[-1].face == face and out[-1].shaped == shaped and (not shaped or out[-1].script == script):
+                out[-1] = out[-1]._replace(stop=i + 1)
+            else:
+                out.append(Run(face, i, i + 1, script, shaped))
+        return out
+
+
+class Run(NamedTuple):
+    face: int
+    start: int
+    stop: int
+    script: str | None  # for HarfBuzz; None: a script drawn without shaping
+    shaped: bool
+
+
+def _bitmap_ppem(face: pygame.freetype.Font) -> int | None:
+    """The size of a face that has only bitmaps (colour emoji), None for a scalable face."""
+    if face.scalable:
+        return None
+    sizes = face.get_sizes()
+    return int(sizes[0][3]) if sizes else None
+
+
+def locate_fonts(specs: Sequence[str]) -> list[FontFile | None]:
+    """Where each font spec is installed (None: not), asking fontconfig for all at once.
+
+    One ``fc-match`` process per pattern, run side by side: on the emulated console box each
+    takes 0.4 s, and they stood in line before the first frame. No pygame here, so it may run
+    on another thread while the window opens.
+    """
+    fc_match = shutil.which("fc-match")
+    with ThreadPoolExecutor(max(1, len(specs))) as pool:
+        return list(pool.map(lambda spec: _locate(spec, fc_match), specs))
+
+
+def _locate(spec: str, fc_match: str | None) -> FontFile | None:
+    """(file, face index) for a font spec, or None (logged) when it is not installed."""
+    path, _, index = spec.partition("#")
+    if "/" in path or path.lower().endswith(_FONT_SUFFIXES):
+        if not Path(path).is_file():
+            log.warning("font file %r not found, skipped", path)
+            return None
+        return path, int(index) if index.isdigit() else 0
+    if fc_match is None:
+        log.warning("fc-match not found, font pattern %r skipped", spec)
+        return None
+    command = [fc_match, "-f", "%{file}\t%{index}\t%{family}", spec]
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("fc-match failed for %r, skipped: %s", spec, exc)
+        return None
+    file, index, families = [*out.split("\t", 2), "", ""][:3]
+    offered = {f.strip().casefold() for f in families.split(",")}
+    # fc-match always answers with *some* font; only the family we asked for will do.
+    wanted = {f.strip().casefold() for f in spec.split(":")[0].split(",")} - {""}
+    if not file or (wanted and not wanted & offered):
+        log.warning("font %r not installed (fc-match offers %r), skipped", spec, families)
+        return None
+    return file, int(index) if index.isdigit() else 0
