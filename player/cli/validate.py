@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING
 from player.cli.command import ExitStatus, add_command
 from player.cli.options import in_cwd
 from player.content.durations import DurationCache
-from player.content.folder import load_paths, missing_media, playlist_files
+from player.content.folder import load_paths, media_problems, playlist_files
 from player.core.errors import Problem, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from player.cli.command import Subcommands
     from player.core.config import Config
-    from player.core.model import Playlist
+    from player.core.loader import MediaRef
     from player.ops.environment import Environment
 
 
@@ -31,10 +33,12 @@ def cmd_validate(args: argparse.Namespace, config: Config, env: Environment) -> 
     Check playlist files (default: the playlists folder) and the media they name.
     """
     result = load_paths(_playlist_paths(args.paths or [config.playlists], env), config.timezone or "UTC")
+    # The media of every slide that could be read, also in files with other problems: a
+    # missing picture is reported with them, not only once they are fixed (issue 18).
     problems = [
         *result.problems,
-        *missing_media(result.playlists, config.media),
-        *video_problems(result.playlists, config),
+        *media_problems(result.media, config.media),
+        *video_problems(result.media, config),
     ]
     for problem in sorted(problems, key=lambda p: p.location):
         print(problem, file=env.stdout)
@@ -60,20 +64,20 @@ def _playlist_paths(given: list[Path], env: Environment) -> list[Path]:
     return paths
 
 
-def video_problems(playlists: tuple[Playlist, ...], config: Config) -> list[Problem]:
+def video_problems(named: Iterable[MediaRef], config: Config) -> list[Problem]:
     """Video slides need PyAV, and files it can read."""
-    videos = [(i, s) for p in playlists for i, s in enumerate(p.slides) if s.kind == "video" and s.media]
+    videos = [ref for ref in named if ref.field.endswith(".video")]
     if not videos:
         return []
     from player.media.video import av_available  # loaded, with PyAV, only when a video is named
 
     if not av_available():
         message = "video slides need PyAV: install the video extra (pip install 'signage-player[video]')"
-        return [Problem(s.location, f"slides[{i}].video", message) for i, s in videos]
+        return [Problem(ref.location, ref.field, message) for ref in videos]
     cache = DurationCache(config.media, None)
-    cache.lengths({s.media for _, s in videos if s.media and (config.media / s.media).is_file()})
+    cache.lengths({ref.path for ref in videos if (config.media / ref.path).is_file()})
     return [
-        Problem(s.location, f"slides[{i}].video", f"cannot play {s.media}: {cache.problems[s.media]}")
-        for i, s in videos
-        if s.media in cache.problems
+        Problem(ref.location, ref.field, f"cannot play {ref.path}: {cache.problems[ref.path]}")
+        for ref in videos
+        if ref.path in cache.problems
     ]

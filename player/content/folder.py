@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from player.core.errors import Location, MediaError, Problem
-from player.core.loader import LoadResult, is_playlist_file, load_playlists
+from player.core.loader import LoadResult, MediaRef, is_playlist_file, load_playlists
 from player.core.model import Playlist
 from player.media.files import check_in_folder, refusal
 
@@ -46,7 +46,7 @@ def load_folder(folder: Path, default_timezone: str) -> LoadResult:
 def load_paths(paths: Iterable[Path], default_timezone: str) -> LoadResult:
     sources, problems = read_sources(paths)
     result = load_playlists(sources, default_timezone=default_timezone)
-    return LoadResult(result.playlists, (*problems, *result.problems))
+    return LoadResult(result.playlists, (*problems, *result.problems), result.media)
 
 
 def missing_media(playlists: Iterable[Playlist], media: Path) -> list[Problem]:
@@ -55,13 +55,27 @@ def missing_media(playlists: Iterable[Playlist], media: Path) -> list[Problem]:
     Missing, or what the player refuses to open (player/media/files.py): a symbolic link, a
     FIFO or device, a file reached through a folder that links out of ``media``.
     """
+    named = [
+        MediaRef(slide.location, f"slides[{index}].{field}", path)
+        for playlist in playlists
+        for index, slide in enumerate(playlist.slides)
+        for path, field in ((slide.media, slide.kind), (slide.background_image, "background_image"))
+        if path
+    ]
+    return media_problems(named, media)
+
+
+def media_problems(named: Iterable[MediaRef], media: Path) -> list[Problem]:
+    """A problem for each media file named that is missing or refused (see :func:`missing_media`).
+
+    ``LoadResult.media`` names the media of files with problems too, so validate reports
+    them together with the file's other problems.
+    """
     problems = []
-    for playlist in playlists:
-        for index, slide in enumerate(playlist.slides):
-            for path, field in ((slide.media, slide.kind), (slide.background_image, "background_image")):
-                why = _media_problem(media, path) if path else None
-                if why is not None:
-                    problems.append(Problem(slide.location, f"slides[{index}].{field}", why))
+    for ref in named:
+        why = _media_problem(media, ref.path)
+        if why is not None:
+            problems.append(Problem(ref.location, ref.field, why))
     return problems
 
 

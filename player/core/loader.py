@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -77,12 +77,34 @@ BASE_SLIDE = Slide(kind="text", id="", duration=10.0)
 AUTO = "auto"
 
 
+class MediaRef(NamedTuple):
+    """A media file a slide names: where the slide is, the field (``slides[2].image``) and the path."""
+
+    location: Location
+    field: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One playlist file read: its playlist (None when it has problems), the problems, and the media it names.
+
+    ``media`` names the files of every slide that could be read, also in a file with problems,
+    so that ``signage validate`` reports a missing picture together with the file's other problems.
+    """
+
+    playlist: Playlist | None
+    problems: tuple[Problem, ...]
+    media: tuple[MediaRef, ...]
+
+
 @dataclass(frozen=True)
 class LoadResult:
-    """The playlists that loaded, and every problem found in the ones that did not."""
+    """The playlists that loaded, every problem found in the ones that did not, and the media all of them name."""
 
     playlists: tuple[Playlist, ...]
     problems: tuple[Problem, ...]
+    media: tuple[MediaRef, ...] = ()
 
 
 def is_playlist_file(name: str) -> bool:
@@ -92,29 +114,39 @@ def is_playlist_file(name: str) -> bool:
     return name.endswith((".yaml", ".yml"))
 
 
+def read_playlist(text: str | bytes, source: str, *, default_timezone: str = "UTC") -> Reading:
+    """Read one playlist file's content, keeping what could be read of a file with problems."""
+    reader = _Reader(source)
+    playlist = reader.read_document(text, PurePosixPath(source).stem, default_timezone)
+    if playlist is None and not reader.problems:
+        reader.problem(None, "", "empty playlist")
+    return Reading(None if reader.problems else playlist, tuple(reader.problems), tuple(reader.media))
+
+
 def load_playlist(text: str | bytes, source: str, *, default_timezone: str = "UTC") -> Playlist:
     """Parse one playlist file's content. ``source`` names it in errors.
 
     Raises:
         PlaylistError: with every problem found; not worth retrying until the file changes.
     """
-    reader = _Reader(source)
-    playlist = reader.read_document(text, PurePosixPath(source).stem, default_timezone)
-    if reader.problems or playlist is None:
-        raise PlaylistError(reader.problems or [Problem(Location(source, 1, 1), "", "empty playlist")])
-    return playlist
+    reading = read_playlist(text, source, default_timezone=default_timezone)
+    if reading.playlist is None:
+        raise PlaylistError(reading.problems)
+    return reading.playlist
 
 
 def load_playlists(files: Mapping[str, str | bytes], *, default_timezone: str = "UTC") -> LoadResult:
     """Load several playlist files (``{source: content}``), checking that names are unique."""
     loaded: list[Playlist] = []
     problems: list[Problem] = []
+    media: list[MediaRef] = []
     names: dict[str, str] = {}
     for source in sorted(files):
-        try:
-            playlist = load_playlist(files[source], source, default_timezone=default_timezone)
-        except PlaylistError as error:
-            problems.extend(error.problems)
+        reading = read_playlist(files[source], source, default_timezone=default_timezone)
+        problems.extend(reading.problems)
+        media.extend(reading.media)
+        playlist = reading.playlist
+        if playlist is None:
             continue
         if playlist.name in names:
             problems.append(
@@ -127,11 +159,15 @@ def load_playlists(files: Mapping[str, str | bytes], *, default_timezone: str = 
             continue
         names[playlist.name] = source
         loaded.append(playlist)
-    return LoadResult(tuple(loaded), tuple(problems))
+    return LoadResult(tuple(loaded), tuple(problems), tuple(media))
 
 
 class _Reader(NodeReader):
     """Reads one playlist document."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source)
+        self.media: list[MediaRef] = []
 
     # -- the document --------------------------------------------------------------------
 
@@ -280,6 +316,7 @@ class _Reader(NodeReader):
             path = self.convert(content, f"{field}.{kind}", lambda v: _media_path(v, suffixes))
             slide = replace(slide, media=path or "")
         slide = self.apply_style(slide, entries, field)
+        self.note_media(slide, field)
         if kind != "text" and "subtitle" in entries:
             self.problem(entries["subtitle"], f"{field}.subtitle", "`subtitle` is for text slides; use `tagline`")
         if kind == "text" and "tagline" in entries:
@@ -292,6 +329,12 @@ class _Reader(NodeReader):
                 f"({slide.duration:g}s): it is taken from the start of the slide's time",
             )
         return slide
+
+    def note_media(self, slide: Slide, field: str) -> None:
+        """Keep the media files ``slide`` names, for validate, whether or not the file has problems."""
+        for path, name in ((slide.media, slide.kind), (slide.background_image, "background_image")):
+            if path:
+                self.media.append(MediaRef(slide.location, f"{field}.{name}", path))
 
     def apply_style(self, slide: Slide, entries: dict[str, yaml.Node], field: str) -> Slide:
         """Apply the style fields present in ``entries`` on top of ``slide``."""
