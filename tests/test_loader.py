@@ -132,7 +132,7 @@ ERRORS = [
     ("slides:\n  - text: a\n    duration: auto\n", (3, 15, "slides[0].duration", "only for video")),
     ("slides:\n  - text: a\n  text: b\n", (3, 3, "", "YAML syntax error")),
     ("slides:\n  - text: a\nslides:\n  - text: b\n", (3, 1, "slides", "duplicate key")),
-    ("- a\n- b\n", (1, 1, "", "expected a mapping")),
+    ("- a\n- b\n", (1, 1, "", "the file is a list")),
     ("", (1, 1, "", "empty")),
 ]
 

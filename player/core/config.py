@@ -18,7 +18,7 @@ import yaml
 
 from player.core.errors import ConfigError, DocumentTooBig, Location, Problem
 from player.core.model import Color, HourWindow
-from player.core.values import parse_color, parse_hour_window, parse_timezone
+from player.core.values import describe, parse_color, parse_hour_window, parse_timezone
 from player.core.vocabulary import DEFAULT_FONTS, IMAGE_SUFFIXES, WEEKDAYS
 from player.core.yamlnodes import NodeReader
 
@@ -263,7 +263,7 @@ class _ConfigReader(NodeReader):
 
 def _text(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("expected text")
+        raise ValueError(f"expected text, got {'nothing' if isinstance(value, str) else describe(value)}")
     return value
 
 
@@ -277,13 +277,13 @@ def _font(value: object) -> str:
 
 def _megapixels(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 1000:
-        raise ValueError(f"expected a number of megapixels between 1 and 1000, got {value!r}")
+        raise ValueError(f"expected a number of megapixels between 1 and 1000, got {describe(value)}")
     return float(value)
 
 
 def _cache_megabytes(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000_000:
-        raise ValueError(f"expected a whole number of megabytes (0 turns the cache off), got {value!r}")
+        raise ValueError(f"expected a whole number of megabytes (0 turns the cache off), got {describe(value)}")
     return value
 
 
@@ -297,7 +297,7 @@ def parse_size(value: object) -> tuple[int, int] | None:
             size = (int(width), int(height))
             if 16 <= size[0] <= 16384 and 16 <= size[1] <= 16384:
                 return size
-    raise ValueError(f"expected a size such as \"1920x1080\" (or auto), got {value!r}")
+    raise ValueError(f"expected a size such as \"1920x1080\" (or auto), got {describe(value)}")
 
 
 def _on_hours(value: object) -> tuple[tuple[HourWindow, ...], ...] | None:
@@ -310,9 +310,9 @@ def _on_hours(value: object) -> tuple[tuple[HourWindow, ...], ...] | None:
     if isinstance(value, dict):
         unknown = [k for k in value if k not in WEEKDAYS]
         if unknown:
-            raise ValueError(f"unknown day {unknown[0]!r}: use {', '.join(WEEKDAYS)}")
+            raise ValueError(f"{describe(unknown[0])} is not a day: use {', '.join(WEEKDAYS)}")
         return tuple(_windows(value[day]) if value.get(day) not in (None, False, "off") else () for day in WEEKDAYS)
-    raise ValueError(f"expected \"07:00-23:00\", a list of windows, or a mapping of days, got {value!r}")
+    raise ValueError(f"expected \"07:00-23:00\", a list of windows, or a mapping of days, got {describe(value)}")
 
 
 def _windows(value: object) -> tuple[HourWindow, ...]:
@@ -322,31 +322,30 @@ def _windows(value: object) -> tuple[HourWindow, ...]:
 
 def _rotate(value: object) -> int:
     if value not in ROTATIONS or isinstance(value, bool):
-        raise ValueError(f"expected one of 0, 90, 180, 270, got {value!r}")
+        raise ValueError(f"expected one of 0, 90, 180, 270, got {describe(value)}")
     return int(value)
 
 
 def _renderer(value: object) -> str:
     if value not in RENDERERS:
-        raise ValueError(f"expected one of {', '.join(RENDERERS)}, got {value!r}")
+        raise ValueError(f"expected one of {', '.join(RENDERERS)}, got {describe(value)}")
     return str(value)
 
 
 def _margins(value: object) -> tuple[float, float]:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = [value, value]
+    pair = [value, value] if isinstance(value, int | float) and not isinstance(value, bool) else value
     if (
-        isinstance(value, list)
-        and len(value) == 2
-        and all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < 0.5 for v in value)
+        isinstance(pair, list)
+        and len(pair) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < 0.5 for v in pair)
     ):
-        return (float(value[0]), float(value[1]))
-    raise ValueError(f"expected [x, y] fractions of the screen below 0.5, e.g. [0.08, 0.08], got {value!r}")
+        return (float(pair[0]), float(pair[1]))
+    raise ValueError(f"expected [x, y] fractions of the screen below 0.5, e.g. [0.08, 0.08], got {describe(value)}")
 
 
 def _boolean(value: object) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"expected true or false, got {value!r}")
+        raise ValueError(f"expected true or false, got {describe(value)}")
     return value
 
 
@@ -386,14 +385,14 @@ _DISPLAY_PARSERS: dict[str, Parser] = {
 def _choice_of(value: object, options: tuple[str, ...]) -> str:
     text = "yes" if value is True else "no" if value is False else value
     if text not in options:
-        raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
+        raise ValueError(f"expected one of {', '.join(options)}, got {describe(value)}")
     return str(text)
 
 
 def _seconds(low: float, high: float) -> Callable[[object], float]:
     def parse(value: object) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-            raise ValueError(f"expected seconds between {low:g} and {high:g}, got {value!r}")
+            raise ValueError(f"expected seconds between {low:g} and {high:g}, got {describe(value)}")
         return float(value)
 
     return parse
@@ -412,7 +411,7 @@ def _url(value: object) -> str | None:
         return None
     text = _text(value).strip()
     if not text.startswith(("http://", "https://")):
-        raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+        raise ValueError(f"expected an http:// or https:// URL, got {describe(value)}")
     return text
 
 
@@ -427,7 +426,7 @@ _SYNC_PARSERS: dict[str, Parser] = {
 
 def _days(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
-        raise ValueError(f"expected a whole number of days from 1 to 3650, got {value!r}")
+        raise ValueError(f"expected a whole number of days from 1 to 3650, got {describe(value)}")
     return value
 
 

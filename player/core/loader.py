@@ -29,6 +29,7 @@ from player.core.model import (
     Slide,
 )
 from player.core.values import (
+    describe,
     parse_color,
     parse_date_or_datetime,
     parse_duration,
@@ -36,7 +37,7 @@ from player.core.values import (
     parse_timezone,
 )
 from player.core.vocabulary import FITS, IMAGE_SUFFIXES, VIDEO_SUFFIXES, WEEKDAYS
-from player.core.yamlnodes import NodeReader
+from player.core.yamlnodes import NodeReader, reading_note
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_SLIDES = 10_000
@@ -174,9 +175,13 @@ class _Reader(NodeReader):
     def read_document(self, text: str | bytes, stem: str, default_timezone: str) -> Playlist | None:
         try:
             root = self.compose(text, MAX_FILE_BYTES)
-            if root is None:
-                if not self.problems:
+            if root is None or (isinstance(root, yaml.ScalarNode) and root.tag.endswith(":null")):
+                if not self.problems:  # nothing at all, only comments, or a lone `---`
                     self.problem(None, "", "the file is empty: a playlist needs at least `slides:`")
+                return None
+            if not isinstance(root, yaml.MappingNode):
+                what = "a list (lines starting with `- `)" if isinstance(root, yaml.SequenceNode) else "a single value"
+                self.problem(root, "", f"the file is {what}, but a playlist is `key: value` lines, at least `slides:`")
                 return None
             return self.read_playlist(root, stem, default_timezone)
         except RecursionError:
@@ -253,12 +258,16 @@ class _Reader(NodeReader):
             return frozenset(range(7))
         days: set[int] = set()
         for i, item in enumerate(items):
-            value = self.scalar(item, f"schedule.days[{i}]")
+            field = f"schedule.days[{i}]"
+            value = self.scalar(item, field)
             key = value.strip().lower() if isinstance(value, str) else None
             if key in DAY_ALIASES:
                 days.update(DAY_ALIASES[key])
-            else:
-                self.problem(item, f"schedule.days[{i}]", f"{value!r} is not a day: use {', '.join(WEEKDAYS)}")
+            elif isinstance(value, str):
+                self.problem(item, field, f"{value!r} is not a day: use {', '.join(WEEKDAYS)}")
+            elif value is not None or not self.problems or self.problems[-1].location != self.where(item):
+                got = f"{describe(value)}{reading_note(item, value)}"
+                self.problem(item, field, f"expected a day ({', '.join(WEEKDAYS)}), got {got}")
         if not items:
             self.problem(node, "schedule.days", "no days listed: the playlist would never play")
         return frozenset(days) or frozenset(range(7))
@@ -369,6 +378,8 @@ class _Reader(NodeReader):
 
 def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"expected one of: {', '.join(options)}, got {describe(value)}")
         if value not in options:
             hint = difflib.get_close_matches(str(value), options, n=1)
             extra = f" (did you mean {hint[0]!r}?)" if hint else ""
@@ -379,10 +390,12 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, bool) or value is None or isinstance(value, date):
-        raise ValueError(f"expected text, got {value!r}; put it in quotes")
+    if value is None:
+        raise ValueError("expected text, got nothing")
+    if isinstance(value, bool | date):
+        raise ValueError(f"expected text, got {describe(value)}; put it in quotes")
     if not isinstance(value, str | int | float):
-        raise ValueError("expected text")
+        raise ValueError(f"expected text, got {describe(value)}")
     return str(value)
 
 
@@ -395,7 +408,7 @@ def _name(value: Any) -> str:
 
 def _integer(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"expected a whole number, got {value!r}")
+        raise ValueError(f"expected a whole number, got {_got(value)}")
     if abs(value) > 1_000_000:
         raise ValueError(f"{value} is out of range (-1000000..1000000)")
     return value
@@ -403,11 +416,22 @@ def _integer(value: Any) -> int:
 
 def _positive_number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected a number greater than 0, got {value!r}")
+        raise ValueError(f"expected a number greater than 0, got {_got(value)}")
     number = float(value)
     if not math.isfinite(number) or number < 0.001 or number > 1_000_000:
-        raise ValueError(f"expected a number from 0.001 to 1000000, got {value!r}")
+        raise ValueError(f"expected a number from 0.001 to 1000000, got {describe(value)}")
     return number
+
+
+def _got(value: Any) -> str:
+    """``describe(value)``, saying so when text looks like a number (YAML 1.1 reads ``1e3``, without a dot, as text)."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return describe(value)
+        return f"{describe(value)}, which YAML reads as text, not a number"
+    return describe(value)
 
 
 def _duration_or_auto(value: Any) -> float | str:
@@ -418,7 +442,8 @@ def _duration_or_auto(value: Any) -> float | str:
 
 def _media_path(value: Any, suffixes: frozenset[str]) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("expected a file name relative to the media folder, e.g. kenya.png")
+        got = describe(value) if not isinstance(value, str) else "nothing"
+        raise ValueError(f"expected a file name relative to the media folder, e.g. kenya.png, got {got}")
     text = value.strip()
     path = PurePosixPath(text)
     if path.is_absolute() or text.startswith("\\") or (len(text) > 1 and text[1] == ":"):

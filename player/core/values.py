@@ -7,6 +7,7 @@ Each parser takes a plain Python value and returns the parsed value or raises
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import math
 import re
@@ -42,7 +43,7 @@ def parse_color(value: object) -> Color:
         raise ValueError('expected a colour such as "#ff6a00", got nothing: in YAML a # starts a comment, '
                          'so write the colour in quotes ("#ff6a00")')
     if not isinstance(value, str):
-        raise ValueError(f"expected a colour such as \"#ff6a00\", got {_describe(value)}")
+        raise ValueError(f"expected a colour such as \"#ff6a00\", got {describe(value)}")
     text = value.strip()
     if text.lower() in NAMED_COLORS:
         return NAMED_COLORS[text.lower()]
@@ -63,7 +64,7 @@ def parse_duration(value: object, *, allow_zero: bool = False) -> float:
     """Seconds, as a number (``8``, ``2.5``) or a string (``"8s"``, ``"1m30s"``, ``"500ms"``)."""
     seconds: float
     if isinstance(value, bool):
-        raise ValueError(f"expected a duration such as 8 or \"1m30s\", got {_describe(value)}")
+        raise ValueError(f"expected a duration such as 8 or \"1m30s\", got {describe(value)}")
     if isinstance(value, int | float):
         seconds = float(value)
     elif isinstance(value, str):
@@ -80,11 +81,14 @@ def parse_duration(value: object, *, allow_zero: bool = False) -> float:
             h, m, s, ms = (float(g) if g else 0.0 for g in match.groups())
             seconds = h * 3600 + m * 60 + s + ms / 1000
     else:
-        raise ValueError(f"expected a duration such as 8 or \"1m30s\", got {_describe(value)}")
-    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
-        raise ValueError(f"duration must be {'zero or ' if allow_zero else ''}more than zero seconds, got {value!r}")
+        raise ValueError(f"expected a duration such as 8 or \"1m30s\", got {describe(value)}")
+    if math.isnan(seconds):
+        raise ValueError(f"expected a duration such as 8 or \"1m30s\", got {describe(value)}")
+    if seconds < 0 or (seconds == 0 and not allow_zero):
+        least = "zero or more than zero" if allow_zero else "more than zero"
+        raise ValueError(f"duration must be {least} seconds, got {describe(value)}")
     if seconds > MAX_DURATION_S:
-        raise ValueError(f"duration {value!r} is longer than 24 hours")
+        raise ValueError(f"duration {describe(value)} is longer than 24 hours")
     return seconds
 
 
@@ -102,7 +106,7 @@ def parse_clock(text: str, *, allow_24: bool) -> int:
 def parse_hour_window(value: object) -> HourWindow:
     """``"06:00-24:00"``; a window whose end is not after its start crosses midnight."""
     if not isinstance(value, str) or value.count("-") != 1:
-        raise ValueError(f"expected a window such as \"06:00-22:00\", got {_describe(value)}")
+        raise ValueError(f"expected a window such as \"06:00-22:00\", got {describe(value)}")
     open_text, close_text = value.split("-")
     window = HourWindow(parse_clock(open_text, allow_24=False), parse_clock(close_text, allow_24=True))
     if window.open == window.close:
@@ -113,7 +117,7 @@ def parse_hour_window(value: object) -> HourWindow:
 def parse_timezone(value: object) -> ZoneInfo:
     """An IANA time zone name such as ``Asia/Seoul``."""
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"expected an IANA time zone name such as \"Asia/Seoul\", got {_describe(value)}")
+        raise ValueError(f"expected an IANA time zone name such as \"Asia/Seoul\", got {describe(value)}")
     try:
         return ZoneInfo(value.strip())
     # A folder of the zone database ("Asia") raises IsADirectoryError, an OSError (found by
@@ -161,8 +165,9 @@ def parse_date_or_datetime(value: object) -> date | datetime:
                 return datetime.fromisoformat(raw)
             return date.fromisoformat(raw)
         except ValueError:
-            pass
-    raise ValueError(f"expected a date (2018-02-09) or an ISO datetime (2018-02-09T06:00:00), got {_describe(value)}")
+            if _DATE_TIME.match(raw):  # '2018-02-30' in quotes: say what is wrong with it
+                raise ValueError(not_a_date(value)) from None
+    raise ValueError(f"expected a date (2018-02-09) or an ISO datetime (2018-02-09T06:00:00), got {describe(value)}")
 
 
 def midnight(day: date) -> datetime:
@@ -170,13 +175,71 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, time())
 
 
-def _describe(value: object) -> str:
+def describe(value: object) -> str:
+    """A YAML value as its writer would name it, for "got ..." in messages (never a Python repr).
+
+    ``datetime.date(2018, 2, 9)`` means nothing to the person who wrote ``2018-02-09``.
+    """
     if value is None:
         return "nothing"
     if isinstance(value, bool):
-        return f"{str(value).lower()} (a boolean)"
+        return f"the yes/no value {'true' if value else 'false'}"
+    if isinstance(value, datetime):
+        return f"the date and time {value.isoformat(' ')}"
+    if isinstance(value, date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "not-a-number (.nan)" if math.isnan(value) else "infinity" if value > 0 else "minus infinity"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return repr(value)
     if isinstance(value, dict):
         return "a mapping"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple | set):
         return "a list"
-    return f"{value!r}"
+    return "a value of an unexpected kind"
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_DATE_TIME = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.\d*)?)?)?"
+    r"(?:[ \t]*(?:Z|[-+](\d{1,2})(?::?\d{2})?))?"
+)
+
+
+def not_a_date(text: str) -> str:
+    """Why ``text``, written like a date or a date and time, is not one; for a person.
+
+    ``2018-02-30`` gives "2018-02-30 is not a date: February 2018 has 28 days".
+    """
+    match = _DATE_TIME.fullmatch(text.strip())
+    what = "a date and time" if match and match.group(4) else "a date"
+    example = "write a date as 2018-02-09, or a date and time as 2018-02-09T06:00:00"
+    if not match:
+        return f"{text.strip()} is not a date: {example}"
+    year, month, day = (int(g) for g in match.group(1, 2, 3))
+    hour, minute, second, offset = (int(g) if g else 0 for g in match.group(4, 5, 6, 7))
+    if year < 1:
+        why = "there is no year 0"
+    elif not 1 <= month <= 12:
+        why = "months go from 01 to 12"
+    elif not 1 <= day <= (days := _days_in(year, month)):
+        why = f"{_MONTHS[month - 1]} {year} has {days} days"
+    elif hour > 23:
+        why = "hours go from 00 to 23 (the midnight that ends a day is the next day's 00:00)"
+    elif minute > 59 or second > 59:
+        why = "minutes and seconds go from 00 to 59"
+    elif offset > 23:
+        why = "a UTC offset is less than 24 hours, e.g. +09:00"
+    else:
+        why = example
+    return f"{text.strip()} is not {what}: {why}"
+
+
+def _days_in(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
