@@ -3,20 +3,28 @@
 The CLI calls these and never imports pygame itself. pygame is imported here only inside
 the functions, after :func:`prepare_sdl`, because pygame reads some settings when imported
 and SDL reads the rest when the display initialises.
+
+A preview window's full screen is here too (:func:`enter_full_screen`), checked with the X
+server itself: SDL takes what it asked for as done.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from player.core.errors import NoDisplay
 
 if TYPE_CHECKING:
+    import pygame
+
     from player.render.kms import KmsPresenter
     from player.render.screen import Screen
     from player.render.text import FontChain
@@ -25,6 +33,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_REFRESH_HZ = 60
 REFRESH_RANGE_HZ = (30.0, 240.0)  # transitions are paced at the display's rate, within this
+# How long a window manager gets to make a window full screen (they answer within milliseconds).
+FULL_SCREEN_ANSWER_S = 0.5
 
 
 def sdl_settings(environ: Mapping[str, str], *, headless: bool, kept_screen: bool = False) -> dict[str, str]:
@@ -183,3 +193,123 @@ def open_player_screen(
             screen = open_screen(open_window(size, fullscreen), renderer, rotate, gl_note=gl_note, environ=environ)
         chain = FontChain.resolve(fonts, located.result())
     return screen, chain
+
+
+def _xlib() -> ctypes.CDLL | None:
+    """libX11, with the prototypes used here; None off X11 (SDL's X11 driver has it loaded already)."""
+    import pygame
+
+    if pygame.display.get_driver() != "x11":
+        return None
+    try:
+        xlib = ctypes.CDLL("libX11.so.6")
+    except OSError:
+        return None
+    pointer, uint, sint = ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint), ctypes.POINTER(ctypes.c_int)
+    xlib.XOpenDisplay.restype = pointer
+    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    xlib.XCloseDisplay.argtypes = [pointer]
+    xlib.XDefaultScreen.argtypes = [pointer]
+    xlib.XInternAtom.restype = ctypes.c_ulong
+    xlib.XInternAtom.argtypes = [pointer, ctypes.c_char_p, ctypes.c_int]
+    xlib.XGetSelectionOwner.restype = ctypes.c_ulong
+    xlib.XGetSelectionOwner.argtypes = [pointer, ctypes.c_ulong]
+    xlib.XGetGeometry.argtypes = [pointer, ctypes.c_ulong, ctypes.POINTER(ctypes.c_ulong), sint, sint, *[uint] * 4]
+    return xlib
+
+
+@contextmanager
+def _x_server() -> Iterator[tuple[ctypes.CDLL, int] | None]:
+    """A connection of the player's own to SDL's X server (SDL's is not ours to use); None off X11."""
+    xlib = _xlib()
+    connection = xlib.XOpenDisplay(None) if xlib is not None else None
+    if xlib is None or not connection:
+        yield None
+        return
+    try:
+        yield xlib, connection
+    finally:
+        xlib.XCloseDisplay(connection)
+
+
+def server_window_size(window: pygame.Window) -> tuple[int, int] | None:
+    """The window's size as the X server has it; None off X11, or if the server cannot be asked.
+
+    SDL's own ``window.size`` is what SDL asked for, not what it got: asked for full screen, it
+    takes the desktop's size at once, whether or not a window manager makes it so (issue 18).
+    """
+    with _x_server() as server:
+        if server is None:
+            return None
+        xlib, connection = server
+        root, x, y = ctypes.c_ulong(), ctypes.c_int(), ctypes.c_int()
+        width, height, border, depth = (ctypes.c_uint() for _ in range(4))
+        places = (root, x, y, width, height, border, depth)
+        found = xlib.XGetGeometry(connection, window.handle, *(ctypes.byref(place) for place in places))
+    return (width.value, height.value) if found else None
+
+
+def window_manager_runs() -> bool | None:
+    """Whether a window manager runs on SDL's X server (it owns ICCCM's ``WM_Sn``); None off X11."""
+    with _x_server() as server:
+        if server is None:
+            return None
+        xlib, connection = server
+        selection = xlib.XInternAtom(connection, f"WM_S{xlib.XDefaultScreen(connection)}".encode(), 0)
+        return bool(xlib.XGetSelectionOwner(connection, selection))
+
+
+class Windowed(NamedTuple):
+    """Where a window was before it went full screen, and how it went (to undo the same way)."""
+
+    position: tuple[int, int]
+    size: tuple[int, int]
+    by_hand: bool = False  # no window manager did it: the player laid the window over the desktop
+
+
+def enter_full_screen(window: pygame.Window, desktop: tuple[int, int]) -> Windowed | None:
+    """Put ``window`` full screen as the server shows it; None if it cannot be (it stays as it was).
+
+    SDL asks the window manager, and draws for the desktop's size at once. With none (an X
+    server alone: Xvfb, a kiosk's bare X) nobody answers, and the window stayed as it was while
+    SDL drew for the desktop (issue 18: half the frame shown, the rest black). There, and where
+    a window manager does not answer, the window is moved and resized over the desktop instead,
+    which a server with no window manager does at once.
+    """
+    before = Windowed(window.position, window.size)
+    if window_manager_runs() is not False:
+        window.set_fullscreen(desktop=True)
+        if _server_agrees(window):
+            return before
+        window.set_windowed()  # what SDL believes is what the server shows again
+    window.position = (0, 0)
+    window.size = desktop
+    if _server_agrees(window) and window.size == desktop:
+        log.info("full screen: no window manager made it so; the window covers the desktop (%dx%d)", *desktop)
+        return before._replace(by_hand=True)
+    window.size, window.position = before.size, before.position
+    log.warning("full screen: this display made the window neither full screen nor desktop-sized; it stays a window")
+    return None
+
+
+def leave_full_screen(window: pygame.Window, windowed: Windowed) -> None:
+    """Back to the window ``windowed`` says, undoing full screen the way :func:`enter_full_screen` did it."""
+    if windowed.by_hand:
+        window.size, window.position = windowed.size, windowed.position
+    else:
+        window.set_windowed()
+
+
+def _server_agrees(window: pygame.Window, answer_s: float = FULL_SCREEN_ANSWER_S) -> bool:
+    """True once the server's size of ``window`` is SDL's (at once off X11, where nothing can be asked)."""
+    import pygame
+
+    deadline = time.monotonic() + answer_s
+    while True:
+        pygame.event.pump()  # SDL reads the server's answer (ConfigureNotify) here; events stay queued
+        shown = server_window_size(window)
+        if shown is None or shown == window.size:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)

@@ -12,6 +12,7 @@ import pygame
 
 from player.core.scheduler import Decision, Timetable
 from player.ops.clock import ScaledClock
+from player.render.display import Windowed, enter_full_screen, leave_full_screen
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class PreviewKeys:
         self.enabled = enabled
         self.fullscreen = fullscreen
         self.overlay = False  # the ``i`` info overlay is showing
+        self._windowed: Windowed | None = None  # how to go back, after ``f`` went full screen
 
     def handle(
         self, events: Iterable[pygame.event.Event], decision: Decision | None, timetable: Timetable
@@ -43,7 +45,7 @@ class PreviewKeys:
         for event in events:
             if event.type == pygame.QUIT:
                 effect |= KeyEffect(stop=True)
-            elif event.type in (pygame.WINDOWEXPOSED, pygame.WINDOWRESTORED):
+            elif event.type in (pygame.WINDOWEXPOSED, pygame.WINDOWRESTORED, pygame.WINDOWSIZECHANGED):
                 effect |= KeyEffect(redraw=True)
             elif event.type == pygame.KEYDOWN:
                 effect |= self.press(event.key, decision, timetable)
@@ -79,11 +81,19 @@ class PreviewKeys:
                 start += timedelta(seconds=slide.transition_duration)
         self.clock.jump(start)
 
-    def toggle_fullscreen(self, window: pygame.Window) -> None:
-        """Between full screen and a window; the pointer shows only in a window."""
+    def toggle_fullscreen(self, window: pygame.Window, desktop: tuple[int, int]) -> None:
+        """Between full screen (``desktop``'s size) and a window; the pointer shows only in a window.
+
+        Full screen is what the display server shows, not what SDL believes (see
+        :func:`~player.render.display.enter_full_screen`): where it cannot be, the window stays.
+        """
         if self.fullscreen:
-            window.set_windowed()
+            if self._windowed is None:  # started full screen: SDL put it there, SDL takes it back
+                window.set_windowed()
+            else:
+                leave_full_screen(window, self._windowed)
+            self._windowed, self.fullscreen = None, False
         else:
-            window.set_fullscreen(desktop=True)
-        self.fullscreen = not self.fullscreen
+            self._windowed = enter_full_screen(window, desktop)
+            self.fullscreen = self._windowed is not None
         pygame.mouse.set_visible(not self.fullscreen)

@@ -35,7 +35,7 @@ from player.render.overlay import OverlayView, draw_overlay
 from player.render.pacing import Pacer, RealPacer
 from player.render.powergate import PowerGate
 from player.render.reporting import Reporter
-from player.render.screen import Screen
+from player.render.screen import Screen, desktop_size
 from player.render.slides import IDLE_ID, Painter, SlideKey
 from player.render.stats import FrameTimer, TransitionReport
 from player.render.transition import transition_at
@@ -462,7 +462,8 @@ class Player:
             self.post(lambda player: player._toggle_fullscreen())
 
     def _toggle_fullscreen(self) -> None:
-        self.keys.toggle_fullscreen(self.screen.window)
+        # The frame keeps its layout (the screen scales it to the window): only the window changes.
+        self.keys.toggle_fullscreen(self.screen.window, desktop_size())
         self._dirty = True
 
 

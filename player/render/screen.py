@@ -85,6 +85,16 @@ def logical_size(physical: tuple[int, int], rotate: int) -> tuple[int, int]:
     return (physical[1], physical[0]) if rotate in (90, 270) else physical
 
 
+def fit_into(target: pygame.Surface, frame: pygame.Surface) -> None:
+    """Draw ``frame`` scaled to fit ``target`` (kept in proportion, centred, black bars)."""
+    (target_w, target_h), (frame_w, frame_h) = target.get_size(), frame.get_size()
+    scale = min(target_w / frame_w, target_h / frame_h)
+    size = (max(1, round(frame_w * scale)), max(1, round(frame_h * scale)))
+    place = pygame.Rect(((target_w - size[0]) // 2, (target_h - size[1]) // 2), size)
+    target.fill((0, 0, 0))
+    pygame.transform.smoothscale(frame, size, target.subsurface(place))
+
+
 def _reason(error: Exception) -> str:
     return str(error) or type(error).__name__
 
@@ -111,14 +121,24 @@ class SoftwareScreen:
     through that one instead of a second GL context (1.7 s of start-up on the emulated box).
     """
 
-    def __init__(self, window: pygame.Window, rotate: int, presenter: Presenter | None = None) -> None:
+    def __init__(
+        self,
+        window: pygame.Window,
+        rotate: int,
+        presenter: Presenter | None = None,
+        physical: tuple[int, int] | None = None,
+    ) -> None:
         self.window = window
         self.presenter = presenter
-        self._frame = pygame.Surface(window.size) if presenter else None
+        # The frame's size on the glass, fixed for the run (the window's, unless given); a window
+        # that changes size later (``f`` in a preview) shows the frame scaled to fit.
+        self.physical = physical or window.size
+        self._frame = pygame.Surface(self.physical) if presenter else None
         self.rotate = rotate
-        self.logical = logical_size(window.size, rotate)
+        self.logical = logical_size(self.physical, rotate)
         self.name = "software"
         self._canvas = pygame.Surface(self.logical) if rotate else None
+        self._unscaled: pygame.Surface | None = None  # the frame, while the window is not its size
         self._last_good: _Shown | None = None
         self._errors_said: set[str] = set()
         self._owed = 0  # presents of the last frame still to make (SETTLE_PRESENTS)
@@ -155,13 +175,24 @@ class SoftwareScreen:
         self._flip()
 
     def _target(self) -> pygame.Surface:
-        return self._frame or self.window.get_surface()
+        """Where the physical frame is composed: the window's own surface while it has the frame's size."""
+        if self._frame is not None:
+            return self._frame
+        surface = self.window.get_surface()
+        if surface.get_size() == self.physical:
+            self._unscaled = None
+            return surface
+        if self._unscaled is None:
+            self._unscaled = pygame.Surface(self.physical)
+        return self._unscaled
 
     def _flip(self) -> None:
         if self.presenter is not None and self._frame is not None:
             self.presenter.present(self._frame)
-        else:
-            self.window.flip()
+            return
+        if self._unscaled is not None:
+            fit_into(self.window.get_surface(), self._unscaled)
+        self.window.flip()
 
     def _put_back_last_good(self) -> None:
         # A failed frame may have half-drawn the window's surface; what the screen shows
@@ -200,6 +231,10 @@ class GpuScreen:
         self.compositor = compositor
         self.window = compositor.window
         self.logical = compositor.logical
+        if not compositor.rotate:
+            # SDL scales this frame to the window, letterboxed, when the window changes size (``f``
+            # in a preview); a rotated frame is drawn centred at its own size (gpu.GpuCompositor.draw).
+            compositor.renderer.logical_size = compositor.logical
         self.name = compositor.name
         self._last: tuple[Frame, pygame.Surface | None] | None = None
         self._overlay_key = object()
@@ -340,7 +375,9 @@ class FallbackScreen:
 
     def _software(self) -> SoftwareScreen:
         if self.software is None:
-            self.software = SoftwareScreen(self.window, self.rotate)
+            # The frame's size, not the window's: the window may be full screen by now.
+            physical = logical_size(self.logical, self.rotate)
+            self.software = SoftwareScreen(self.window, self.rotate, physical=physical)
         return self.software
 
 
