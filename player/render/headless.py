@@ -8,8 +8,9 @@ render loop's own rule (:func:`player.render.transition.transition_at`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pygame
@@ -19,12 +20,13 @@ from player.core.scheduler import Decision, Timetable
 from player.render.frame import Frame
 from player.render.slides import Painter, SlideKey
 from player.render.software import draw_frame, rotate_into
-from player.render.text import draw_layout, fit_text
+from player.render.text import FontChain, TextLayout, draw_layout, fit_text
 from player.render.transition import transition_at
 
 LOOKBACK_SLIDES = 50  # how far back to look for the last good slide when one cannot be shown
 SHEET_COLUMNS = 4
 SHEET_MAX_SLIDES = 64
+SHEET_PAD = 16  # around the sheet and between its cells
 _TICK = timedelta(microseconds=1)
 
 
@@ -62,6 +64,44 @@ def render_at(timetable: Timetable, painter: Painter, instant: datetime, rotate:
     return physical
 
 
+class SheetGrid(NamedTuple):
+    """Where a contact sheet's cells are: each a thumbnail with its two-line label under it."""
+
+    thumb: tuple[int, int]
+    label_h: int
+    columns: int
+    rows: int
+
+    @classmethod
+    def for_slides(cls, count: int, screen: tuple[int, int], thumb_width: int) -> SheetGrid:
+        width, height = screen
+        columns = min(SHEET_COLUMNS, max(1, count))
+        thumb = (thumb_width, round(thumb_width * height / width))
+        return cls(thumb, max(36, thumb_width // 7), columns, max(1, -(-count // columns)))
+
+    @property
+    def size(self) -> tuple[int, int]:
+        last = self.cell(self.columns * self.rows - 1)
+        return last.right + SHEET_PAD, last.bottom + SHEET_PAD
+
+    def cell(self, index: int) -> pygame.Rect:
+        """The thumbnail and its label, of the ``index``th slide."""
+        column, row = index % self.columns, index // self.columns
+        x = SHEET_PAD + column * (self.thumb[0] + SHEET_PAD)
+        y = SHEET_PAD + row * (self.thumb[1] + self.label_h + SHEET_PAD)
+        return pygame.Rect(x, y, self.thumb[0], self.thumb[1] + self.label_h)
+
+    def label_box(self, index: int) -> pygame.Rect:
+        """Where the label's text may go: under the thumbnail, kept :func:`label_padding` off the cell's edges."""
+        cell, pad = self.cell(index), label_padding(self.thumb[0])
+        return pygame.Rect(cell.x + pad, cell.y + self.thumb[1] + pad // 2, cell.w - 2 * pad, self.label_h - pad)
+
+
+def label_padding(thumb_width: int) -> int:
+    """How far a label's text keeps from its cell's edges."""
+    return max(4, thumb_width // 40)
+
+
 def contact_sheet(
     timetable: Timetable, painter: Painter, start: datetime, end: datetime, zone: ZoneInfo, thumb_width: int = 480
 ) -> pygame.Surface:
@@ -71,26 +111,59 @@ def contact_sheet(
         seen.setdefault((decision.playlist, decision.slide_index), decision)
         if len(seen) >= SHEET_MAX_SLIDES:
             break
-    width, height = painter.size
-    thumb = (thumb_width, round(thumb_width * height / width))
-    caption_h = max(36, thumb_width // 7)
-    pad = 16
-    columns = min(SHEET_COLUMNS, max(1, len(seen)))
-    rows = max(1, -(-len(seen) // columns))
-    sheet = pygame.Surface((pad + columns * (thumb[0] + pad), pad + rows * (thumb[1] + caption_h + pad)))
+    grid = SheetGrid.for_slides(len(seen), painter.size, thumb_width)
+    sheet = pygame.Surface(grid.size)
     sheet.fill((32, 32, 36))
+    labels: list[tuple[str, str]] = []
     for index, decision in enumerate(seen.values()):
-        x = pad + (index % columns) * (thumb[0] + pad)
-        y = pad + (index // columns) * (thumb[1] + caption_h + pad)
+        cell = grid.cell(index)
         try:
             _, surface = painter.prepare(decision.slide)
-            sheet.blit(pygame.transform.smoothscale(surface, thumb), (x, y))
+            sheet.blit(pygame.transform.smoothscale(surface, grid.thumb), cell.topleft)
         except MediaError as error:
-            _caption(sheet, painter, f"cannot show: {error}", (x, y, *thumb), (255, 120, 120, 255))
+            pad = label_padding(thumb_width)
+            box = (cell.x + pad, cell.y + pad, grid.thumb[0] - 2 * pad, grid.thumb[1] - 2 * pad)
+            _caption(sheet, painter, f"cannot show: {error}", box, (255, 120, 120, 255))
         when = (decision.slide_start or decision.at).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %z")
-        name = f"{decision.playlist}/{decision.slide.id}" if decision.slide else "(idle)"
-        _caption(sheet, painter, f"{name}\n{when}", (x, y + thumb[1] + 4, thumb[0], caption_h - 4))
+        labels.append((f"{decision.playlist}/{decision.slide.id}" if decision.slide else "(idle)", when))
+    _draw_labels(sheet, painter.fonts, grid, labels)
     return sheet
+
+
+def _draw_labels(sheet: pygame.Surface, fonts: FontChain, grid: SheetGrid, labels: Sequence[tuple[str, str]]) -> None:
+    """Every label at one size, on the same two baselines in every cell (issue 18: each label had
+    been fitted alone, so they changed size from cell to cell).
+
+    The size is the largest at which every line fits its cell, but not below a floor (a long
+    name would otherwise shrink the whole sheet to nothing): a line longer than that is cut with "…".
+    """
+    if not labels:
+        return
+    box = grid.label_box(0)
+    line_h = box.h // 2
+    floor = max(10, grid.thumb[0] // 40)  # 12 px on the default 480 px thumbnails
+    lines = [line for label in labels for line in label]
+
+    def one_line(text: str, largest: int, smallest: int) -> TextLayout:
+        return fit_text(fonts, text, box.w, line_h, max_size=largest, min_size=smallest, max_lines=1)
+
+    size = min(one_line(line, line_h, floor).size for line in lines)
+    while True:
+        laid = [one_line(line, size, size) for line in lines]
+        ascent = max(layout.ascent for layout in laid)
+        descent = max(layout.height - layout.ascent for layout in laid)
+        # Each line fits alone; the tallest ascent and the deepest descent must fit together too.
+        if max(laid[0].line_height, ascent + descent) <= line_h or size <= floor:
+            break
+        size -= 1
+    pitch = max(laid[0].line_height, ascent + descent)
+    centred = (box.h - ascent - pitch - descent) // 2
+    for index, pair in enumerate(zip(laid[0::2], laid[1::2], strict=True)):
+        box = grid.label_box(index)
+        for line, layout in enumerate(pair):
+            baseline = box.y + centred + ascent + line * pitch  # the same two baselines in every cell
+            area = pygame.Rect(box.x, baseline - layout.ascent, box.w, box.bottom - baseline + layout.ascent)
+            draw_layout(sheet, layout, fonts, area, (230, 230, 230, 255), align="left", valign="top")
 
 
 def _caption(
