@@ -79,7 +79,7 @@ def test_report_ignores_a_torn_last_line_and_totals_match(tmp_path: Path, run_cl
         "total: 3 plays, 26.0 s on screen",
     ]
     csv = run_cli("--state", str(tmp_path / "state"), "report", "--by", "day", "--csv", "--from", "2018-02-11", "--to", "2018-02-11")
-    assert csv.stdout.splitlines() == ["day,plays,completed,seconds", "2018-02-11,1,0,10.0"]
+    assert csv.stdout.splitlines() == ["day,zone,plays,completed,seconds", "2018-02-11,UTC,1,0,10.0"]
 
 
 def test_kill_9_mid_slide_leaves_a_readable_log(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from player.cli.command import ExitStatus, add_command
 from player.cli.options import zone_of
@@ -27,9 +28,14 @@ if TYPE_CHECKING:
 def add_report_commands(commands: Subcommands) -> None:
     """``signage report``, ``screenshot`` and ``status``."""
     report = add_command(commands, "report", cmd_report)
-    report.add_argument("--from", dest="start", metavar="D1", help="first day (default: all)")
+    report.add_argument("--from", dest="start", metavar="D1", help="first day, in the configured zone (default: all)")
     report.add_argument("--to", dest="end", metavar="D2", help="last day, inclusive (default: all)")
-    report.add_argument("--by", choices=("playlist", "slide", "day", "hour"), default="playlist")
+    report.add_argument(
+        "--by",
+        choices=("playlist", "slide", "day", "hour"),
+        default="playlist",
+        help="what to total by (default: playlist); days and hours are the configured zone's",
+    )
     report.add_argument("--csv", action="store_true", help="CSV instead of a table")
 
     screenshot = add_command(commands, "screenshot", cmd_screenshot)
@@ -41,28 +47,38 @@ def add_report_commands(commands: Subcommands) -> None:
     )
 
 
-def _day(text: str | None, option: str) -> datetime | None:
-    """A ``--from`` or ``--to`` date (or time) as an aware instant; a naive one is UTC."""
+def _bound(text: str | None, zone: ZoneInfo, option: str, *, through: bool = False) -> datetime | None:
+    """A ``--from`` or ``--to`` date (or time) as an aware instant; a naive one is in ``zone``.
+
+    ``through``: a date means the end of that day, the next local midnight (23 or 25 hours
+    later across a change of summer time, not 24).
+    """
     if text is None:
         return None
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{option}: expected a date such as 2018-02-10, got {text!r}") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if through and len(text) <= 10:
+        value += timedelta(days=1)  # naive: the next day's midnight on the wall clock
+    return value if value.tzinfo else value.replace(tzinfo=zone)
 
 
 def cmd_report(args: argparse.Namespace, config: Config, env: Environment) -> int:
     """summarise proof of play: plays and seconds on screen
 
-    Reads STATE/proof/proof-*.jsonl. Dates are YYYY-MM-DD (UTC days); --to is inclusive.
+    Reads STATE/proof/proof-*.jsonl. Days are the configured time zone's (timezone in the
+    config; UTC if none), for --from, --to and --by day alike, and hours too: a screen in Seoul
+    counts its day from its own midnight. Dates are YYYY-MM-DD, --to is inclusive; a time with
+    an offset is taken as it is. Rows by day or hour name the zone, and an hour carries its
+    offset (2018-02-10T09:00+09:00).
     """
     from player.ops.proof import log_files, read_plays, render_table, summarise
 
-    start, end = _day(args.start, "--from"), _day(args.end, "--to")
-    if end is not None and len(args.end) <= 10:
-        end += timedelta(days=1)  # a date --to means through that day
-    rows = summarise(read_plays(log_files(StateDir.at(config.state).proof)), args.by, start, end)
+    zone = zone_of(config)
+    start = _bound(args.start, zone, "--from")
+    end = _bound(args.end, zone, "--to", through=True)
+    rows = summarise(read_plays(log_files(StateDir.at(config.state).proof)), args.by, start, end, zone)
     env.stdout.write(render_table(rows, args.csv))
     return ExitStatus.OK
 

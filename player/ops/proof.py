@@ -20,8 +20,9 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
+from types import MappingProxyType
 
 from player.ops.hashing import sha256_file
 
@@ -31,6 +32,10 @@ PREFIX = "proof-"
 SUFFIX = ".jsonl"
 COMPLETE_TOLERANCE_S = 0.5  # a slide that ran to within this of its scheduled end completed
 _NUMERIC = frozenset({"plays", "completed", "seconds"})
+# What a report's rows are keyed by, for each --by (read-only: a table, not state).
+_COLUMNS = MappingProxyType(
+    {"playlist": ("playlist",), "slide": ("playlist", "slide"), "day": ("day", "zone"), "hour": ("hour", "zone")}
+)
 
 
 @dataclass(frozen=True)
@@ -196,30 +201,46 @@ def read_plays(paths: Iterable[Path]) -> Iterator[dict[str, object]]:
 
 
 def summarise(
-    records: Iterable[dict[str, object]], by: str, start: datetime | None = None, end: datetime | None = None
+    records: Iterable[dict[str, object]],
+    by: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    zone: tzinfo = UTC,
 ) -> list[dict[str, object]]:
-    """Plays and seconds on screen grouped by playlist, slide, day or hour (UTC)."""
+    """Plays and seconds on screen grouped by playlist, slide, day or hour.
+
+    Days and hours are ``zone``'s (the screen's: a Seoul screen's day starts at its own
+    midnight, not at 09:00), and each such row names the zone; an hour carries its offset, so
+    the two 01:00 hours of a night that leaves summer time are two rows, in order.
+    """
     totals: dict[tuple[str, ...], list[float]] = defaultdict(lambda: [0, 0.0, 0])
     for record in records:
         began = datetime.fromisoformat(str(record["start"]))
         if (start and began < start) or (end and began >= end):
             continue
+        local = began.astimezone(zone)
         if by == "playlist":
             key: tuple[str, ...] = (str(record["playlist"]),)
         elif by == "slide":
             key = (str(record["playlist"]), str(record["slide_id"]))
         elif by == "day":
-            key = (began.astimezone(UTC).date().isoformat(),)
+            key = (local.date().isoformat(), str(zone))  # a ZoneInfo's str is its name: Asia/Seoul
         else:
-            key = (began.astimezone(UTC).strftime("%Y-%m-%dT%H:00Z"),)
+            key = (local.replace(minute=0, second=0, microsecond=0).isoformat(timespec="minutes"), str(zone))
         total = totals[key]
         total[0] += 1
         total[1] += float(record["seconds"])  # type: ignore[arg-type]
         total[2] += 1 if record.get("completed") else 0
-    columns = {"playlist": ["playlist"], "slide": ["playlist", "slide"], "day": ["day"], "hour": ["hour"]}[by]
+    # Hours in the order they happened (by text, a +01:00 hour would sort before the +02:00 one before it).
+    order = (lambda item: datetime.fromisoformat(item[0][0])) if by == "hour" else (lambda item: item[0])
     return [
-        {**dict(zip(columns, key, strict=True)), "plays": int(t[0]), "completed": int(t[2]), "seconds": round(t[1], 1)}
-        for key, t in sorted(totals.items())
+        {
+            **dict(zip(_COLUMNS[by], key, strict=True)),
+            "plays": int(t[0]),
+            "completed": int(t[2]),
+            "seconds": round(t[1], 1),
+        }
+        for key, t in sorted(totals.items(), key=order)
     ]
 
 
