@@ -182,7 +182,7 @@ def test_documented_defaults_are_the_loaders() -> None:
     """A playlist that spells out every default the schema documents loads like one that doesn't."""
     styles = SCHEMA["$defs"]["defaults"]["properties"]
     documented = {key: prop["default"] for key, prop in styles.items() if "default" in prop}
-    assert set(STYLE_KEYS) - set(documented) == {"background_image", "subtitle", "tagline"}  # no default: absent
+    assert set(STYLE_KEYS) - set(documented) == {"background_image", "subtitle", "tagline", "lang"}  # no default: absent
     slide_props = SCHEMA["$defs"]["slide"]["properties"]
     assert {key: slide_props[key].get("default") for key in documented} == documented
     spelled_out = "defaults: " + json.dumps(documented) + "\nslides: [{text: a}, {image: a.png}]\n"

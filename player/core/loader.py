@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from player.core.model import (
     ALIGNS,
     TAGLINE_POSITIONS,
     TRANSITIONS,
+    TYPE_SCALES,
     VALIGNS,
     HourWindow,
     Playlist,
@@ -42,7 +44,7 @@ from player.core.yamlnodes import NodeReader, reading_note
 MAX_FILE_BYTES = 1024 * 1024
 MAX_SLIDES = 10_000
 
-PLAYLIST_KEYS = ("name", "description", "priority", "weight", "schedule", "defaults", "slides")
+PLAYLIST_KEYS = ("name", "description", "lang", "priority", "weight", "schedule", "defaults", "slides")
 SCHEDULE_KEYS = ("timezone", "start", "end", "days", "hours")
 CONTENT_KEYS = ("image", "text", "video")
 STYLE_KEYS = (
@@ -59,6 +61,8 @@ STYLE_KEYS = (
     "tagline_position",
     "align",
     "valign",
+    "lang",
+    "type_scale",
 )
 SLIDE_KEYS = (*CONTENT_KEYS, "id", *STYLE_KEYS)
 
@@ -76,6 +80,7 @@ DAY_ALIASES: dict[str, tuple[int, ...]] = {
 BASE_SLIDE = Slide(kind="text", id="", duration=10.0)
 
 AUTO = "auto"
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")  # BCP 47, as far as a screen needs
 
 
 class MediaRef(NamedTuple):
@@ -211,6 +216,8 @@ class _Reader(NodeReader):
         defaults = BASE_SLIDE
         if "defaults" in entries:
             defaults = self.read_defaults(entries["defaults"])
+        if "lang" in entries and not defaults.lang:  # the playlist's language, unless `defaults` says
+            defaults = replace(defaults, lang=self.convert(entries["lang"], "lang", _language) or "")
         if "slides" not in entries:
             self.problem(root, "slides", "missing `slides:`, the list of what to show")
             return None
@@ -297,7 +304,7 @@ class _Reader(NodeReader):
             if slide.id in ids:
                 self.problem(item, f"slides[{index}].id", f"id {slide.id!r} is already used by slides[{ids[slide.id]}]")
             ids[slide.id] = index
-            slides.append(slide)
+            slides.append(replace(slide, playlist=playlist))
         return tuple(slides)
 
     def read_slide(self, node: yaml.Node, field: str, default_id: str, defaults: Slide) -> Slide | None:
@@ -389,6 +396,14 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     return parse
 
 
+def _language(value: Any) -> str:
+    """A BCP 47 language tag: "ja", "ko", "zh-Hans", "zh-TW", "ar", "th" (case kept)."""
+    if not isinstance(value, str) or not _LANGUAGE_TAG.fullmatch(value):
+        example = "a language tag such as ja, ko, zh-Hans, zh-Hant, ar, th or en"
+        raise ValueError(f"expected {example}, got {describe(value)}")
+    return value
+
+
 def _text(value: Any) -> str:
     if value is None:
         raise ValueError("expected text, got nothing")
@@ -475,5 +490,7 @@ _STYLE_PARSERS: dict[str, Callable[[Any], Any]] = {
     "tagline_position": _choice(TAGLINE_POSITIONS),
     "align": _choice(ALIGNS),
     "valign": _choice(VALIGNS),
+    "lang": _language,
+    "type_scale": _choice(TYPE_SCALES),
 }
 
