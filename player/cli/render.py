@@ -103,6 +103,7 @@ def painter_for(
         size,
         fonts or FontChain.resolve(config.fonts),
         margins=config.display.margins,
+        text_floor=config.display.text_floor,
         max_megapixels=config.max_megapixels,
         idle=config.idle,
         settle=settle,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from player.cli.command import ExitStatus, add_command
 from player.cli.options import in_cwd
+from player.cli.textcheck import text_problems
 from player.content.durations import DurationCache
 from player.content.folder import load_paths, media_problems, playlist_files
 from player.core.errors import Problem, UsageError
@@ -40,14 +41,18 @@ def cmd_validate(args: argparse.Namespace, config: Config, env: Environment) -> 
         *media_problems(result.media, config.media),
         *video_problems(result.media, config),
     ]
-    for problem in sorted(problems, key=lambda p: p.location):
+    # Text set as the screen would set it: what does not fit, what no font draws. Warnings:
+    # the slide still plays.
+    warnings = text_problems(result.playlists, config)
+    for problem in sorted([*problems, *warnings], key=lambda p: p.location):
         print(problem, file=env.stdout)
+    also = f", {len(warnings)} warning(s)" if warnings else ""
     if problems:
         files = len({p.location.file for p in problems})
-        print(f"{len(problems)} problem(s) in {files} file(s)", file=env.stderr)
+        print(f"{len(problems)} problem(s) in {files} file(s){also}", file=env.stderr)
         return ExitStatus.CONTENT_ERROR
     slides = sum(len(p.slides) for p in result.playlists)
-    print(f"{len(result.playlists)} playlist(s), {slides} slide(s): OK", file=env.stderr)
+    print(f"{len(result.playlists)} playlist(s), {slides} slide(s): OK{also}", file=env.stderr)
     return ExitStatus.OK
 
 

@@ -51,6 +51,7 @@ class DisplayConfig:
     rotate: int = 0
     renderer: str = "auto"
     margins: tuple[float, float] = (0.08, 0.08)  # safe area for text, fractions of width/height
+    text_floor: int | None = None  # smallest text, px of the frame; None: 1/30 of its shorter side
     fullscreen: bool = True
     on_hours: tuple[tuple[HourWindow, ...], ...] | None = None  # per weekday; None: always on
     power_off_command: str | None = None  # None: detected (player.ops.power: cec, vcgencmd, wlr-randr, xset)
@@ -297,7 +298,7 @@ def parse_size(value: object) -> tuple[int, int] | None:
             size = (int(width), int(height))
             if 16 <= size[0] <= 16384 and 16 <= size[1] <= 16384:
                 return size
-    raise ValueError(f"expected a size such as \"1920x1080\" (or auto), got {describe(value)}")
+    raise ValueError(f'expected a size such as "1920x1080" (or auto), got {describe(value)}')
 
 
 def _on_hours(value: object) -> tuple[tuple[HourWindow, ...], ...] | None:
@@ -312,7 +313,7 @@ def _on_hours(value: object) -> tuple[tuple[HourWindow, ...], ...] | None:
         if unknown:
             raise ValueError(f"{describe(unknown[0])} is not a day: use {', '.join(WEEKDAYS)}")
         return tuple(_windows(value[day]) if value.get(day) not in (None, False, "off") else () for day in WEEKDAYS)
-    raise ValueError(f"expected \"07:00-23:00\", a list of windows, or a mapping of days, got {describe(value)}")
+    raise ValueError(f'expected "07:00-23:00", a list of windows, or a mapping of days, got {describe(value)}')
 
 
 def _windows(value: object) -> tuple[HourWindow, ...]:
@@ -341,6 +342,14 @@ def _margins(value: object) -> tuple[float, float]:
     ):
         return (float(pair[0]), float(pair[1]))
     raise ValueError(f"expected [x, y] fractions of the screen below 0.5, e.g. [0.08, 0.08], got {describe(value)}")
+
+
+def _text_floor(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 8 <= value <= 400:
+        raise ValueError(f"expected a text size in pixels from 8 to 400 (36 suits 1080p), got {describe(value)}")
+    return value
 
 
 def _boolean(value: object) -> bool:
@@ -374,6 +383,7 @@ _DISPLAY_PARSERS: dict[str, Parser] = {
     "rotate": _rotate,
     "renderer": _renderer,
     "margins": _margins,
+    "text_floor": _text_floor,
     "fullscreen": _boolean,
     "on_hours": _on_hours,
     "power_off_command": _optional_text,

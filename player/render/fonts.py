@@ -88,6 +88,19 @@ def _latin(ch: str) -> bool:
     return code < 0x0590 or 0x1D00 <= code <= 0x2BFF
 
 
+def cjk_form(lang: str) -> str:
+    """Which CJK glyph forms a BCP 47 tag asks for: "ja", "ko", "zh-hans", "zh-hant", "zh-hk",
+    or "" for a language outside them."""
+    parts = lang.casefold().replace("_", "-").split("-")
+    if parts[0] in ("ja", "ko"):
+        return parts[0]
+    if parts[0] != "zh":
+        return ""
+    if "hk" in parts:
+        return "zh-hk"
+    return "zh-hant" if {"hant", "tw", "mo"} & set(parts) else "zh-hans"
+
+
 def _face_lang(face: pygame.freetype.Font) -> str:
     name = face.name or ""
     return next((lang for key, lang in _CJK_LANGS.items() if key in name), "")
@@ -177,12 +190,17 @@ class FontChain:
         self._shapers: dict[int, Shaper | None] = {} if _shapers is None else _shapers
         self._face_for: dict[str, int | None] = {}
         self._languages: dict[str, FontChain] = {lang: self}
-        # The order faces are asked in for a non-Latin character: this language's CJK face first.
-        wanted = lang.casefold()
+        # The order faces are asked in for a non-Latin character: this language's CJK face first
+        # (Hong Kong's forms, if absent, are nearest Taiwan's; then any Chinese face).
+        wanted = cjk_form(lang)
         others = range(1, len(self.faces))
-        self._order = sorted(others, key=lambda i: not (wanted and _face_lang(self.faces[i]) == wanted))
-        if wanted.startswith("zh") and not any(_face_lang(self.faces[i]) == wanted for i in others):
-            self._order = sorted(others, key=lambda i: not _face_lang(self.faces[i]).startswith("zh"))
+        forms = [_face_lang(self.faces[i]) for i in others]
+        for choice in (wanted, "zh-hant" if wanted == "zh-hk" else wanted, "zh" if wanted else ""):
+            if choice and any(form.startswith(choice) for form in forms):
+                self._order = sorted(others, key=lambda i: not _face_lang(self.faces[i]).startswith(choice))
+                break
+        else:
+            self._order = list(others)
 
     @classmethod
     def resolve(
@@ -217,6 +235,13 @@ class FontChain:
             other._languages = self._languages
             self._languages[key] = other
         return self._languages[key]
+
+    def draws_language(self, lang: str) -> bool:
+        """Whether a face draws ``lang``'s own glyph forms, for the languages whose forms differ
+        within one script (Japanese, Korean, Chinese ideographs); True for the others."""
+        wanted = cjk_form(lang)
+        forms = {_face_lang(face) for face in self.faces}
+        return not wanted or wanted in forms or (wanted == "zh-hk" and "zh-hant" in forms)
 
     def face_for(self, ch: str) -> int | None:
         """Index of the face that draws ``ch``, None if none has it.
