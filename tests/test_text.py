@@ -39,9 +39,27 @@ def chain() -> FontChain:
         pytest.skip("fc-match (fontconfig) is not installed; `make test` installs it")
     if not NOTO.is_file() or not DEJAVU.is_file():
         pytest.skip(f"{NOTO} or {DEJAVU} is not installed; `make test` installs fonts-noto-cjk")
-    resolved = FontChain.resolve(DEFAULT_FONTS)
+    resolved = FontChain.resolve(("DejaVu Sans:bold", "Noto Sans CJK KR:bold"))
     assert [f.path for f in resolved.faces[:2]] == [str(DEJAVU), str(NOTO)]
     return resolved
+
+
+def test_the_default_fonts_cover_every_script_the_goldens_show() -> None:
+    """Noto Sans first (drawn to match Noto Sans CJK), every CJK form, Arabic, Hebrew, Thai, emoji."""
+    names = [face.name for face in FontChain.resolve(DEFAULT_FONTS).faces]
+    assert names[0] == "Noto Sans"
+    for family in (
+        "Noto Sans CJK KR",
+        "Noto Sans CJK JP",
+        "Noto Sans CJK SC",
+        "Noto Sans CJK TC",
+        "Noto Sans Arabic",
+        "Noto Sans Hebrew",
+        "Noto Sans Thai",
+        "Noto Color Emoji",
+        "DejaVu Sans",
+    ):
+        assert family in names, f"{family} not installed: `make test` installs it"
 
 
 @pytest.fixture(scope="module")
@@ -330,7 +348,9 @@ def test_slide_with_subtitle(chain: FontChain, size: tuple[int, int]) -> None:
 
 def test_slide_reports_missing_characters(dejavu_only: FontChain) -> None:
     surface = pygame.Surface((640, 360))
-    assert draw_text_slide(surface, dejavu_only, f"Hi {KOREAN}", color=WHITE).missing == frozenset(KOREAN.replace(" ", ""))
+    assert draw_text_slide(surface, dejavu_only, f"Hi {KOREAN}", color=WHITE).missing == frozenset(
+        KOREAN.replace(" ", "")
+    )
 
 
 @pytest.mark.parametrize("position", ["bottom", "top", "centre"])

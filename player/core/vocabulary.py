@@ -18,7 +18,7 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg", ".
 VIDEO_SUFFIXES = frozenset({".mp4", ".webm", ".mkv", ".mov", ".m4v"})
 
 DEFAULT_FONTS: tuple[str, ...] = (
-    "DejaVu Sans:bold",
+    "Noto Sans:bold",
     "Noto Sans CJK KR:bold",
     "Noto Sans CJK JP:bold",
     "Noto Sans CJK SC:bold",
@@ -27,8 +27,10 @@ DEFAULT_FONTS: tuple[str, ...] = (
     "Noto Sans Hebrew:bold",
     "Noto Sans Thai:bold",
     "Noto Color Emoji",
+    "DejaVu Sans:bold",
 )
-"""A Latin sans; Noto Sans CJK in its Korean, Japanese, Simplified and Traditional Chinese
+"""Noto Sans for Latin, Greek and Cyrillic, drawn to match Noto Sans CJK beside it in weight
+and proportion; Noto Sans CJK in its Korean, Japanese, Simplified and Traditional Chinese
 forms (one file; a slide's language picks the form, Korean when none says); Arabic, Hebrew
-and Thai; colour emoji. Absent ones are skipped (Debian: fonts-noto-cjk, fonts-noto-core,
-fonts-noto-color-emoji)."""
+and Thai; colour emoji; DejaVu for the symbols the others lack. Absent ones are skipped
+(Debian: fonts-noto-core, fonts-noto-cjk, fonts-noto-color-emoji, fonts-dejavu-core)."""

@@ -48,11 +48,15 @@ def has_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(ch) in _RTL_CLASSES for ch in text)
 
 
-def visual_pieces(line: str) -> list[Piece]:
-    """The line's pieces of one direction, in the order they are drawn from left to right."""
+def visual_pieces(line: str, rtl: bool | None = None) -> list[Piece]:
+    """The line's pieces of one direction, in the order they are drawn from left to right.
+
+    ``rtl``: the paragraph's direction (its first letter's: a line of a Korean paragraph that
+    starts with an Arabic word still runs left to right); None takes the line's own.
+    """
     if not line:
         return []
-    base = line_is_rtl(line)
+    base = line_is_rtl(line) if rtl is None else rtl
     known = [_strong(ch) for ch in line]
     resolved: list[bool] = []
     for i, direction in enumerate(known):

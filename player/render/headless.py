@@ -106,6 +106,7 @@ def contact_sheet(
     timetable: Timetable, painter: Painter, start: datetime, end: datetime, zone: ZoneInfo, thumb_width: int = 480
 ) -> pygame.Surface:
     """Each distinct slide shown in ``[start, end)`` as a captioned thumbnail, in order of first showing."""
+    painter.use_playlists(timetable.playlists)  # each slide at its playlist's type scale, as on screen
     seen: dict[tuple[object, ...], Decision] = {}
     for decision in timetable.slides_between(start, end):
         seen.setdefault((decision.playlist, decision.slide_index), decision)

@@ -25,7 +25,7 @@ SEPARATOR = 3  # after " · ", " | ", " — ": where a designer would break firs
 PHRASE = 2  # between words or phrases
 INSIDE = 1  # inside a CJK phrase: allowed by UAX #14, used only when a phrase is too long
 
-_SEPARATORS = frozenset("·•|/–—")
+SEPARATORS = frozenset("·•|/–—")
 _CACHE_SIZE = 256
 
 # BudouX's models, by the language tag's first part and script subtag.
@@ -120,14 +120,18 @@ class LineBreaker:
                 continue  # keep-all: Korean words break at their spaces only
             if _starts_separator(para, i):
                 continue  # " · " ends a line, never starts one
-            if _phrased(before) and _phrased(after) and phrases is not None and i not in phrases:
+            inside_thai = is_thai(before) and is_thai(after)
+            if _phrased(before) and _phrased(after) and phrases is not None and (i not in phrases or inside_thai):
                 found[i] = INSIDE
             else:
                 found[i] = SEPARATOR if _after_separator(para, i) else PHRASE
-        if phrases is not None:  # Thai: UAX #14 leaves it to a dictionary, which BudouX is
+        if phrases is not None:
+            # Thai: UAX #14 leaves it to a dictionary. BudouX's Thai model cuts syllables
+            # (ฤ|ดู, ใบ|ไม้), so between spaces its cuts are a last resort, and ๆ and ฯ,
+            # which repeat or shorten the word before them, never start a line.
             for i in phrases:
-                if 0 < i < len(para) and is_thai(para[i - 1]) and is_thai(para[i]):
-                    found.setdefault(i, PHRASE)
+                if 0 < i < len(para) and is_thai(para[i - 1]) and is_thai(para[i]) and para[i] not in "ๆฯ":
+                    found.setdefault(i, INSIDE)
         return found
 
     def _phrase_starts(self, para: str, lang: str) -> set[int] | None:
@@ -158,10 +162,10 @@ class LineBreaker:
 
 
 def _starts_separator(para: str, i: int) -> bool:
-    return para[i] in _SEPARATORS and para[i - 1].isspace() and (i + 1 == len(para) or para[i + 1].isspace())
+    return para[i] in SEPARATORS and para[i - 1].isspace() and (i + 1 == len(para) or para[i + 1].isspace())
 
 
 def _after_separator(para: str, i: int) -> bool:
     """Whether the break before ``para[i]`` follows a spaced separator ("a · b", "a | b")."""
     left = para[:i].rstrip()
-    return len(left) >= 2 and left[-1] in _SEPARATORS and left[-2].isspace() and para[i - 1].isspace()
+    return len(left) >= 2 and left[-1] in SEPARATORS and left[-2].isspace() and para[i - 1].isspace()

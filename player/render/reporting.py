@@ -194,4 +194,3 @@ class Reporter:
             log.info("screenshot written to %s", self.screenshot_path)
         except (OSError, pygame.error) as error:
             log.warning("cannot write the screenshot %s: %s", self.screenshot_path, error)
-

@@ -106,7 +106,7 @@ class Painter:
 
     def use_playlists(self, playlists: Iterable[Playlist]) -> None:
         """The playlists now loaded, whose type scales the slides are drawn at."""
-        loaded = {p.name: p.slides for p in playlists}
+        loaded: dict[str, Sequence[Slide]] = {p.name: p.slides for p in playlists}
         if loaded != self._playlists:  # unchanged content keeps its scales (render --at asks every frame)
             self._playlists, self._scales = loaded, {}
 

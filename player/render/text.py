@@ -16,9 +16,9 @@ from typing import Literal, NamedTuple, TypeVar
 import pygame
 import pygame.freetype
 
-from player.render.bidi import mirrored, visual_pieces
+from player.render.bidi import line_is_rtl, mirrored, visual_pieces
 from player.render.fonts import FontChain, FontFile, Run, locate_fonts
-from player.render.linebreak import INSIDE, PHRASE, SEPARATOR
+from player.render.linebreak import INSIDE, PHRASE, SEPARATOR, SEPARATORS
 
 __all__ = ["ELLIPSIS", "FontChain", "FontFile", "TextLayout", "draw_layout", "fit_text", "locate_fonts", "measure"]
 
@@ -201,8 +201,8 @@ def _balanced(chain: FontChain, text: str, size: int, max_width: int) -> list[tu
     """Wrap into as few lines as at ``max_width``, but with lines of even length (no orphan
     word alone on the last line): the narrowest width that keeps the line count."""
     lines = _wrap(chain, text, size, max_width)
-    if len(lines) < 2:
-        return lines
+    if len(lines) < 2 or all(line[-1:] in SEPARATORS for line, _ in lines[:-1]):
+        return lines  # one line, or broken at its separators: as a designer would break it
     # Never narrower than the widest word, or balancing would break words apart.
     lo, hi = max(max_width // 2, _widest_unit(chain, text, size)), max_width
     while hi - lo > max(2, size // 8):
@@ -247,6 +247,7 @@ class TextLayout:
     ascent: int
     line_boxes: tuple[tuple[int, int], ...]  # (width, lead) of each line
     cut: bool = False  # the text did not fit at the smallest size allowed: lines dropped, "…"
+    rtl: bool = False  # the text runs right to left (its first letter is Arabic or Hebrew)
 
 
 def _build(
@@ -267,6 +268,7 @@ def _build(
         missing=frozenset(ch for ch in text if chain.face_for(ch) is None),
         ascent=ascent,
         line_boxes=tuple((b.width, b.lead) for b in boxes),
+        rtl=line_is_rtl(text),
     )
 
 
@@ -382,7 +384,7 @@ def draw_layout(
             for i, (line, (width, lead)) in enumerate(zip(layout.lines, layout.line_boxes, strict=True)):
                 pen = float(_align(align, area.left, area.width, width) + lead + offset)
                 baseline = top + layout.ascent + i * layout.line_height + offset
-                _draw_line(surface, chain, line, layout.size, (pen, baseline), fg, is_shadow)
+                _draw_line(surface, chain, line, layout, (pen, baseline), fg, is_shadow)
     finally:
         surface.set_clip(old_clip)
 
@@ -391,7 +393,7 @@ def _draw_line(
     surface: pygame.Surface,
     chain: FontChain,
     line: str,
-    size: int,
+    layout: TextLayout,
     origin: tuple[float, int],
     color: Color,
     is_shadow: bool,
@@ -402,8 +404,9 @@ def _draw_line(
     direction, and a run drawn unshaped (spaces, brackets) is reversed and mirrored here.
     """
     pen, baseline = origin
+    size = layout.size
     glyphs = _glyphs(chain, line, size)
-    for piece in visual_pieces(line):
+    for piece in visual_pieces(line, layout.rtl):
         runs = chain.runs(line[piece.start : piece.stop])
         for run in reversed(runs) if piece.rtl else runs:
             start, stop = piece.start + run.start, piece.start + run.stop
@@ -457,8 +460,21 @@ def text_slide_sizes(
     floor: int = MIN_SIZE,
 ) -> TextSizes:
     """The largest sizes at which a text slide fits its safe area, never below ``floor``."""
-    main, sub = _slide_layouts(chain, text, subtitle, safe_area(frame, margins), floor, None)
+    main, sub = text_slide_layouts(chain, text, subtitle, frame, margins=margins, floor=floor)
     return TextSizes(main.size, sub.size if sub else None, cut=main.cut or bool(sub and sub.cut))
+
+
+def text_slide_layouts(
+    chain: FontChain,
+    text: str,
+    subtitle: str | None,
+    frame: tuple[int, int],
+    *,
+    margins: tuple[float, float] = (0.08, 0.08),
+    floor: int = MIN_SIZE,
+) -> tuple[TextLayout, TextLayout | None]:
+    """A text slide's main text and subtitle as large as they fit on their own (validate)."""
+    return _slide_layouts(chain, text, subtitle, safe_area(frame, margins), floor, None)
 
 
 def _slide_layouts(
@@ -471,7 +487,9 @@ def _slide_layouts(
 ) -> tuple[TextLayout, TextLayout | None]:
     """Main text and subtitle laid out in ``safe``: at ``sizes`` when they fit there, else as
     large as fits (a slide set to a playlist's scale shrinks further only if it must)."""
-    cap = max(floor, safe.h // 3)  # one short word must not fill the screen edge to edge
+    # The largest a main text is set: a headline, not a wall. One short word must not fill
+    # the screen edge to edge, and on a portrait screen the width decides.
+    cap = max(floor, round(min(safe.w / 0.84, safe.h / 0.84) / 7))
     if sizes is not None and sizes.main is not None:
         pair = _pair(chain, text, subtitle, sizes.main, sizes.subtitle, safe)
         if pair is not None:
@@ -539,7 +557,7 @@ def draw_text_slide(
 
 def _gap(size: int) -> int:
     """Space between a main text set at ``size`` and its subtitle."""
-    return round(size * 0.35)
+    return round(size * 0.5)
 
 
 TaglinePosition = Literal["top", "centre", "center", "bottom"]
