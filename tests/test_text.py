@@ -406,11 +406,16 @@ def test_layout_is_frozen(chain: FontChain) -> None:
         layout.size = 3  # type: ignore[misc]
 
 
-def test_fonts_located_side_by_side_are_the_ones_located_in_turn() -> None:
-    """locate_fonts asks fontconfig for every pattern at once (start-up); the answers keep their order."""
+def test_fonts_located_in_process_are_the_ones_fc_match_names() -> None:
+    """locate_fonts asks libfontconfig for every pattern in one go (start-up); the answers are
+    fc-match's, in order, and a family fontconfig does not have is not taken for another."""
     import shutil
 
-    from player.render.fonts import _locate, locate_fonts
+    from player.render.fonts import _chosen, _fc_match, _file_spec, _is_file_spec, locate_fonts
 
-    specs = [*DEFAULT_FONTS, "No Such Font Family", "/no/such/file.ttf"]
-    assert locate_fonts(specs) == [_locate(spec, shutil.which("fc-match")) for spec in specs]
+    specs = [*DEFAULT_FONTS, "No Such Font Family", "/no/such/file.ttf", "Noto Sans CJK JP:bold", "DejaVu Sans"]
+    fc_match = shutil.which("fc-match")
+    expected = [_file_spec(s) if _is_file_spec(s) else _chosen(s, _fc_match(s, fc_match)) for s in specs]
+    assert locate_fonts(specs) == expected
+    assert expected[len(DEFAULT_FONTS)] is None  # not some other family
+    assert expected[1] is not None and expected[1][1] > 0  # Noto Sans CJK KR: a face inside the .ttc

@@ -23,6 +23,7 @@ import pygame
 import pygame.freetype
 
 from player.core.vocabulary import DEFAULT_FONTS
+from player.render.fontconfig import Matched, match_all
 from player.render.linebreak import LineBreaker
 
 log = logging.getLogger(__name__)
@@ -313,25 +314,53 @@ def _bitmap_ppem(face: pygame.freetype.Font) -> int | None:
 
 
 def locate_fonts(specs: Sequence[str]) -> list[FontFile | None]:
-    """Where each font spec is installed (None: not), asking fontconfig for all at once.
+    """Where each font spec is installed (None: not): file paths as given, fontconfig patterns
+    matched in this process (:mod:`player.render.fontconfig`), else by ``fc-match``.
 
-    One ``fc-match`` process per pattern, run side by side: on the emulated console box each
-    takes 0.4 s, and they stood in line before the first frame. No pygame here, so it may run
-    on another thread while the window opens.
+    No pygame here, so it may run on another thread while the window opens.
     """
-    fc_match = shutil.which("fc-match")
-    with ThreadPoolExecutor(max(1, len(specs))) as pool:
-        return list(pool.map(lambda spec: _locate(spec, fc_match), specs))
+    patterns = [spec for spec in specs if not _is_file_spec(spec)]
+    matched: dict[str, Matched | None] = {}
+    if patterns:
+        try:
+            matched = dict(zip(patterns, match_all(patterns), strict=True))
+        except OSError as error:  # no libfontconfig: one fc-match process per pattern, side by side
+            log.info("fontconfig's library not usable (%s): asking fc-match", error)
+            fc_match = shutil.which("fc-match")
+            with ThreadPoolExecutor(len(patterns)) as pool:
+                matched = dict(zip(patterns, pool.map(lambda spec: _fc_match(spec, fc_match), patterns), strict=True))
+    return [_file_spec(spec) if _is_file_spec(spec) else _chosen(spec, matched.get(spec)) for spec in specs]
 
 
-def _locate(spec: str, fc_match: str | None) -> FontFile | None:
-    """(file, face index) for a font spec, or None (logged) when it is not installed."""
+def _is_file_spec(spec: str) -> bool:
+    path = spec.partition("#")[0]
+    return "/" in path or path.lower().endswith(_FONT_SUFFIXES)
+
+
+def _file_spec(spec: str) -> FontFile | None:
+    """A font file named by path ("x.ttc#1" picks a face), or None (logged) when absent."""
     path, _, index = spec.partition("#")
-    if "/" in path or path.lower().endswith(_FONT_SUFFIXES):
-        if not Path(path).is_file():
-            log.warning("font file %r not found, skipped", path)
-            return None
-        return path, int(index) if index.isdigit() else 0
+    if not Path(path).is_file():
+        log.warning("font file %r not found, skipped", path)
+        return None
+    return path, int(index) if index.isdigit() else 0
+
+
+def _chosen(spec: str, found: Matched | None) -> FontFile | None:
+    """fontconfig's answer, if it is the family asked for (it always answers with *some* font)."""
+    if found is None:
+        log.warning("font %r not installed (fontconfig has no match), skipped", spec)
+        return None
+    offered = {f.strip().casefold() for f in found.families}
+    wanted = {f.strip().casefold() for f in spec.split(":")[0].split(",")} - {""}
+    if wanted and not wanted & offered:
+        log.warning("font %r not installed (fontconfig offers %r), skipped", spec, ",".join(found.families))
+        return None
+    return found.file, found.face
+
+
+def _fc_match(spec: str, fc_match: str | None) -> Matched | None:
+    """What the ``fc-match`` command answers for one pattern (None: no answer, logged)."""
     if fc_match is None:
         log.warning("fc-match not found, font pattern %r skipped", spec)
         return None
@@ -342,10 +371,6 @@ def _locate(spec: str, fc_match: str | None) -> FontFile | None:
         log.warning("fc-match failed for %r, skipped: %s", spec, exc)
         return None
     file, index, families = [*out.split("\t", 2), "", ""][:3]
-    offered = {f.strip().casefold() for f in families.split(",")}
-    # fc-match always answers with *some* font; only the family we asked for will do.
-    wanted = {f.strip().casefold() for f in spec.split(":")[0].split(",")} - {""}
-    if not file or (wanted and not wanted & offered):
-        log.warning("font %r not installed (fc-match offers %r), skipped", spec, families)
+    if not file:
         return None
-    return file, int(index) if index.isdigit() else 0
+    return Matched(file, int(index) if index.isdigit() else 0, tuple(families.split(",")))
