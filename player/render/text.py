@@ -450,20 +450,6 @@ def safe_area(size: tuple[int, int], margins: tuple[float, float]) -> pygame.Rec
     return pygame.Rect(mx, my, max(1, w - 2 * mx), max(1, h - 2 * my))
 
 
-def text_slide_sizes(
-    chain: FontChain,
-    text: str,
-    subtitle: str | None,
-    frame: tuple[int, int],
-    *,
-    margins: tuple[float, float] = (0.08, 0.08),
-    floor: int = MIN_SIZE,
-) -> TextSizes:
-    """The largest sizes at which a text slide fits its safe area, never below ``floor``."""
-    main, sub = text_slide_layouts(chain, text, subtitle, frame, margins=margins, floor=floor)
-    return TextSizes(main.size, sub.size if sub else None, cut=main.cut or bool(sub and sub.cut))
-
-
 def text_slide_layouts(
     chain: FontChain,
     text: str,
@@ -473,7 +459,8 @@ def text_slide_layouts(
     margins: tuple[float, float] = (0.08, 0.08),
     floor: int = MIN_SIZE,
 ) -> tuple[TextLayout, TextLayout | None]:
-    """A text slide's main text and subtitle as large as they fit on their own (validate)."""
+    """A text slide's main text and subtitle as large as they fit on their own safe area, never
+    below ``floor`` (a playlist's type scale starts from these; validate checks them)."""
     return _slide_layouts(chain, text, subtitle, safe_area(frame, margins), floor, None)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from player.core.model import Slide
-from player.render.text import FontChain, TextSizes, tagline_layout, text_slide_sizes
+from player.render.text import FontChain, TextSizes, tagline_layout, text_slide_layouts
 
 
 def natural_sizes(
@@ -21,7 +21,8 @@ def natural_sizes(
     voice = chain.speaking(slide_language(slide))
     sizes = TextSizes()
     if slide.kind == "text":
-        sizes = text_slide_sizes(voice, slide.text or "", slide.subtitle, frame, margins=margins, floor=floor)
+        main, sub = text_slide_layouts(voice, slide.text or "", slide.subtitle, frame, margins=margins, floor=floor)
+        sizes = TextSizes(main.size, sub.size if sub else None, cut=main.cut or bool(sub and sub.cut))
     if slide.tagline and slide.kind != "text":
         tagline = tagline_layout(voice, slide.tagline, frame, margins=margins, floor=floor)
         sizes = TextSizes(sizes.main, sizes.subtitle, tagline.size, sizes.cut or tagline.cut)
