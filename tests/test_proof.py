@@ -115,14 +115,19 @@ def test_a_preview_on_a_simulated_clock_leaves_the_proof_log_as_it_was(tmp_path:
     real = {"screen": "s", "playlist": "p", "slide_id": "p:0", "start": "2024-03-01T11:00:00+00:00", "seconds": 1.0, "completed": True}
     (proof / "proof-2024-03-01.jsonl").write_text(json.dumps(real) + "\n")
     before = {path.name: path.read_bytes() for path in proof.iterdir()}
-    for clock in (["--at", "2024-03-01T12:00:00"], ["--speed", "60"], ["--at", "2018-02-10T09:00:00", "--speed", "60"]):
-        result = subprocess.run(  # 2 s at 60x: 120 slides on screen, none of them a real play
+    clocks = (["--at", "2024-03-01T12:00:00"], ["--speed", "60"], ["--at", "2018-02-10T09:00:00", "--speed", "60"])
+    previews = [  # side by side: 2 s at 60x is 120 slides on screen, none of them a real play
+        subprocess.Popen(
             [sys.executable, "-m", "player", "run", "--windowed", "--size", "160x90", "--duration", "2", *clock],
-            cwd=tmp_path, env={**os.environ, "SDL_VIDEODRIVER": "dummy"}, capture_output=True, text=True, timeout=60,
+            cwd=tmp_path, env={**os.environ, "SDL_VIDEODRIVER": "dummy"}, stderr=subprocess.PIPE, text=True,
         )
-        assert result.returncode == 0, result.stderr
-        assert "no proof of play is written" in result.stderr
-        assert {path.name: path.read_bytes() for path in proof.iterdir()} == before, clock
+        for clock in clocks
+    ]
+    for clock, preview in zip(clocks, previews, strict=True):
+        _, stderr = preview.communicate(timeout=60)
+        assert preview.returncode == 0, stderr
+        assert "no proof of play is written" in stderr, clock
+    assert {path.name: path.read_bytes() for path in proof.iterdir()} == before
     assert "total: 1 plays" in run_cli("report", cwd=tmp_path).stdout
 
 

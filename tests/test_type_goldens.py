@@ -23,6 +23,8 @@ from PIL import Image, ImageChops
 
 from player.core.loader import load_playlists
 from player.core.scheduler import Timetable, bound_instant
+from player.media.prepared import PreparedCache
+from player.ops.hashing import sha256_file
 from player.render.headless import render_at
 from player.render.slides import Painter
 from player.render.text import FontChain
@@ -48,7 +50,15 @@ def chain() -> FontChain:
     return got
 
 
-def render_case(chain: FontChain, name: str, size: tuple[int, int]) -> pygame.Surface:
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> PreparedCache:
+    """The player's prepared-slide cache, so the busy picture is drawn once per screen size."""
+    return PreparedCache(tmp_path_factory.mktemp("prepared"), 2**30, sha256_file)
+
+
+def render_case(
+    chain: FontChain, name: str, size: tuple[int, int], prepared: PreparedCache | None = None
+) -> pygame.Surface:
     """Every slide of playlist ``name`` at ``size``, side by side."""
     text = (HERE / "playlists" / f"{name}.yaml").read_text(encoding="utf-8")
     result = load_playlists({f"{name}.yaml": text})
@@ -58,7 +68,7 @@ def render_case(chain: FontChain, name: str, size: tuple[int, int]) -> pygame.Su
     assert start is not None
     first = bound_instant(start, playlist.schedule.timezone, is_end=False)
     timetable = Timetable(result.playlists)
-    painter = Painter(HERE / "media", size, chain)
+    painter = Painter(HERE / "media", size, chain, prepared=prepared)
     frames = [
         render_at(timetable, painter, first + timedelta(seconds=SLIDE_SECONDS * i + 5))
         for i in range(len(playlist.slides))
@@ -75,8 +85,10 @@ def as_image(surface: pygame.Surface) -> Image.Image:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("name", NAMES)
-def test_type_matches_the_signed_off_picture(chain: FontChain, name: str, size: tuple[int, int]) -> None:
-    got = as_image(render_case(chain, name, size))
+def test_type_matches_the_signed_off_picture(
+    chain: FontChain, prepared: PreparedCache, name: str, size: tuple[int, int]
+) -> None:
+    got = as_image(render_case(chain, name, size, prepared))
     expected_path = HERE / "expected" / f"{name}-{size[0]}x{size[1]}.png"
     if os.environ.get("SIGNAGE_WRITE_GOLDENS"):
         got.save(expected_path, optimize=True)
