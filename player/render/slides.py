@@ -35,7 +35,7 @@ from player.media.prepared import PreparedCache, PreparedKey, Stat, by_stat
 from player.ops.environment import Environment
 from player.render.images import load_image_surface, picture_to_surface
 from player.render.text import MIN_SIZE, FontChain, TextSizes, draw_tagline, draw_text_slide
-from player.render.typescale import slide_language, type_scale
+from player.render.typescale import group_of, slide_language, type_scale
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
@@ -86,7 +86,7 @@ class Painter:
         # The smallest text may be drawn (px): legible from across a room, never a footnote.
         self.text_floor = text_floor or default_text_floor(size)
         self._playlists: dict[str, Sequence[Slide]] = {}
-        self._scales: dict[str, dict[str, TextSizes]] = {}
+        self._scales: dict[tuple[str, str], dict[str, TextSizes]] = {}
         self.idle = idle or IdleConfig()
         self.cache_size = cache_size
         self.settle = settle  # media modified more recently than this may still be being written
@@ -118,9 +118,10 @@ class Painter:
         siblings = self._playlists.get(slide.playlist)
         if siblings is None:
             return None
-        if slide.playlist not in self._scales:
-            self._scales[slide.playlist] = type_scale(self.fonts, siblings, self.size, self.margins, self.text_floor)
-        return self._scales[slide.playlist].get(slide.id)
+        key = (slide.playlist, group_of(slide))
+        if key not in self._scales:
+            self._scales[key] = type_scale(self.fonts, siblings, self.size, self.margins, self.text_floor, key[1])
+        return self._scales[key].get(slide.id)
 
     def tagline_layer(self, slide: Slide, size: tuple[int, int]) -> pygame.Surface | None:
         """``slide``'s tagline band on a transparent layer of ``size``, blitted over a video."""

@@ -9,9 +9,18 @@ slide whose text is cut even at the floor does not drag the others down to it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from player.core.model import Slide
 from player.render.text import FontChain, TextSizes, tagline_layout, text_slide_layouts
+
+Group = Literal["text", "tagline"]
+"""The text slides' titles and subtitles, or the pictures' taglines: each scale is worked out
+when a slide of its group is first drawn (the first frame, a photo, waits for taglines only)."""
+
+
+def group_of(slide: Slide) -> Group:
+    return "text" if slide.kind == "text" else "tagline"
 
 
 def natural_sizes(
@@ -30,9 +39,15 @@ def natural_sizes(
 
 
 def type_scale(
-    chain: FontChain, slides: Sequence[Slide], frame: tuple[int, int], margins: tuple[float, float], floor: int
+    chain: FontChain,
+    slides: Sequence[Slide],
+    frame: tuple[int, int],
+    margins: tuple[float, float],
+    floor: int,
+    group: Group | None = None,
 ) -> dict[str, TextSizes]:
-    """The sizes each slide of one playlist is drawn at, by slide id."""
+    """The sizes each slide of one playlist (of ``group`` only, if given) is drawn at, by slide id."""
+    slides = [s for s in slides if group is None or group_of(s) == group]
     natural = {slide.id: natural_sizes(chain, slide, frame, margins, floor) for slide in slides}
     shared = [natural[s.id] for s in slides if s.type_scale == "playlist" and not natural[s.id].cut]
 
