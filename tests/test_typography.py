@@ -84,6 +84,16 @@ def test_japanese_phrases_stay_whole(chain: FontChain) -> None:
         assert all(len(line) > 2 for line in lines), (width, lines)
 
 
+def test_a_range_of_numbers_is_never_split(chain: FontChain) -> None:
+    # The box showed "Welcome in. Open every day, 07:00– / 22:00" on its 1280x800 screen.
+    text = "Welcome in. Open every day, 07:00–22:00"
+    for width in range(measure(chain, "07:00–22:00", 40), measure(chain, text, 40), 13):
+        assert not any(line.endswith("–") for line in wrap(chain, text, 40, width)), width
+    from player.render.text import tagline_layout
+
+    assert tagline_layout(chain, text, (1280, 800)).lines == (text,)  # a slightly smaller size, one line
+
+
 def test_korean_breaks_between_words_only(chain: FontChain) -> None:
     voice = chain.speaking("ko")
     text = "작은 것들의 위대함을 위하여"

@@ -120,6 +120,8 @@ class LineBreaker:
                 continue  # keep-all: Korean words break at their spaces only
             if _starts_separator(para, i):
                 continue  # " · " ends a line, never starts one
+            if _inside_a_range(para, i):
+                continue  # "07:00–22:00", "9–25": a range of numbers reads as one
             inside_thai = is_thai(before) and is_thai(after)
             if _phrased(before) and _phrased(after) and phrases is not None and (i not in phrases or inside_thai):
                 found[i] = INSIDE
@@ -159,6 +161,10 @@ class LineBreaker:
 
             self._parsers[name] = getattr(budoux, name)()
         return self._parsers[name].parse
+
+
+def _inside_a_range(para: str, i: int) -> bool:
+    return i >= 2 and para[i - 1] in "-‐‑–—~〜" and para[i - 2].isdigit() and para[i].isdigit()
 
 
 def _starts_separator(para: str, i: int) -> bool:

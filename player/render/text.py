@@ -567,7 +567,9 @@ def tagline_layout(
     if size is not None:
         largest = max(floor, min(largest, size))
     width = safe_area(frame, margins).w
-    return fit_text(chain, text, width, round(largest * 2.5), max_size=largest, min_size=floor, max_lines=2)
+    return fit_text(
+        chain, text, width, round(largest * 2.5), max_size=largest, min_size=floor, max_lines=2, fewer_lines=True
+    )
 
 
 def draw_tagline(
