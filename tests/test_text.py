@@ -15,13 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from player.core.vocabulary import DEFAULT_FONTS
+from player.render.slidetext import draw_tagline, draw_text_slide
 from player.render.text import (
     ELLIPSIS,
     FontChain,
     TextLayout,
     draw_layout,
-    draw_tagline,
-    draw_text_slide,
     fit_text,
     measure,
     wrap,

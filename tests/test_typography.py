@@ -27,14 +27,13 @@ from player.render.fonts import Shaper
 from player.render.headless import render_at
 from player.render.linebreak import LineBreaker
 from player.render.slides import Painter
+from player.render.slidetext import draw_tagline, safe_area
 from player.render.text import (
     FontChain,
     TextLayout,
     draw_layout,
-    draw_tagline,
     fit_text,
     measure,
-    safe_area,
     wrap,
 )
 
@@ -89,7 +88,7 @@ def test_a_range_of_numbers_is_never_split(chain: FontChain) -> None:
     text = "Welcome in. Open every day, 07:00–22:00"
     for width in range(measure(chain, "07:00–22:00", 40), measure(chain, text, 40), 13):
         assert not any(line.endswith("–") for line in wrap(chain, text, 40, width)), width
-    from player.render.text import tagline_layout
+    from player.render.slidetext import tagline_layout
 
     assert tagline_layout(chain, text, (1280, 800)).lines == (text,)  # a slightly smaller size, one line
 
@@ -243,7 +242,7 @@ def test_a_tagline_too_long_is_cut_at_the_floor_not_shrunk(chain: FontChain) -> 
     text = "We believe small acts lead to greatness. " * 10
     drawn = draw_tagline(surface, chain, text[:380], floor=36)
     assert drawn.cut
-    from player.render.text import tagline_layout
+    from player.render.slidetext import tagline_layout
 
     layout: TextLayout = tagline_layout(chain, text[:380], (1920, 1080), floor=36)
     assert layout.size == 36 and len(layout.lines) == 2 and layout.lines[-1].endswith("…")

@@ -59,7 +59,7 @@ def text_problems(playlists: Iterable[Playlist], config: Config) -> list[Problem
 def _slide_problems(
     chain: FontChain, slide: Slide, field: str, frame: tuple[int, int], margins: tuple[float, float], floor: int
 ) -> list[Problem]:
-    from player.render.text import tagline_layout, text_slide_layouts
+    from player.render.slidetext import tagline_layout, text_slide_layouts
     from player.render.typescale import slide_language
 
     lang = slide_language(slide)

@@ -34,7 +34,8 @@ from player.media.images import ImageOptions, Picture, decode_image
 from player.media.prepared import PreparedCache, PreparedKey, Stat, by_stat
 from player.ops.environment import Environment
 from player.render.images import load_image_surface, picture_to_surface
-from player.render.text import MIN_SIZE, FontChain, TextSizes, draw_tagline, draw_text_slide
+from player.render.slidetext import TextSizes, draw_tagline, draw_text_slide
+from player.render.text import MIN_SIZE, FontChain
 from player.render.typescale import group_of, slide_language, type_scale
 
 if TYPE_CHECKING:

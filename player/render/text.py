@@ -1,7 +1,8 @@
-"""Text on slides: measuring, line breaking, autosizing and drawing.
+"""Setting text: measuring, line breaking, fitting a box, and drawing, for any script.
 
 Fonts, and which face draws each character, are in :mod:`player.render.fonts`; where a line
-may break is in :mod:`player.render.linebreak`; right-to-left order in :mod:`player.render.bidi`.
+may break is in :mod:`player.render.linebreak`; right-to-left order in :mod:`player.render.bidi`;
+how a slide's title, subtitle and tagline are placed in :mod:`player.render.slidetext`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,26 @@ from player.render.bidi import line_is_rtl, mirrored, visual_pieces
 from player.render.fonts import FontChain, FontFile, Run, locate_fonts
 from player.render.linebreak import INSIDE, PHRASE, SEPARATOR, SEPARATORS
 
-__all__ = ["ELLIPSIS", "FontChain", "FontFile", "TextLayout", "draw_layout", "fit_text", "locate_fonts", "measure"]
+__all__ = [
+    "ELLIPSIS",
+    "MIN_SIZE",
+    "FontChain",
+    "FontFile",
+    "TextLayout",
+    "align_span",
+    "balanced_lines",
+    "build_layout",
+    "draw_layout",
+    "fewer_lines_size",
+    "fit_text",
+    "largest_size",
+    "locate_fonts",
+    "measure",
+    "wrap",
+]
 
 ELLIPSIS = "…"
 MIN_SIZE = 8
-SUBTITLE_RATIO = 0.45  # largest subtitle size, as a fraction of the main text's
 FEWER_LINES_SIZE = 0.85  # how far a text may shrink to take one line fewer
 
 Color = tuple[int, int, int] | tuple[int, int, int, int]
@@ -123,7 +139,7 @@ def measure(chain: FontChain, text: str, size: int) -> int:
     return _box(_glyphs(chain, text, size)).width
 
 
-def _align(how: str, start: int, room: int, size: int) -> int:
+def align_span(how: str, start: int, room: int, size: int) -> int:
     """Where a span of ``size`` starts within ``room`` from ``start``: left/top, centre, right/bottom."""
     if how in ("left", "top"):
         return start
@@ -197,7 +213,7 @@ def _kinsoku(para: str, cuts: list[int]) -> list[int]:
     return [i for i in cuts if para[i] not in _NO_LINE_START and para[i - 1] not in _NO_LINE_END]
 
 
-def _balanced(chain: FontChain, text: str, size: int, max_width: int) -> list[tuple[str, list[_Glyph]]]:
+def balanced_lines(chain: FontChain, text: str, size: int, max_width: int) -> list[tuple[str, list[_Glyph]]]:
     """Wrap into as few lines as at ``max_width``, but with lines of even length (no orphan
     word alone on the last line): the narrowest width that keeps the line count."""
     lines = _wrap(chain, text, size, max_width)
@@ -250,7 +266,7 @@ class TextLayout:
     rtl: bool = False  # the text runs right to left (its first letter is Arabic or Hebrew)
 
 
-def _build(
+def build_layout(
     chain: FontChain, text: str, wrapped: Sequence[tuple[str, list[_Glyph]]], size: int, spacing: float
 ) -> TextLayout:
     lh = max(1, round(size * spacing))
@@ -272,7 +288,7 @@ def _build(
     )
 
 
-def _largest(lo: int, hi: int, attempt: Callable[[int], T | None]) -> T | None:
+def largest_size(lo: int, hi: int, attempt: Callable[[int], T | None]) -> T | None:
     """Binary search for the largest size in [lo, hi] whose attempt succeeds (bigger fits less)."""
     best: T | None = None
     while lo <= hi:
@@ -285,14 +301,14 @@ def _largest(lo: int, hi: int, attempt: Callable[[int], T | None]) -> T | None:
     return best
 
 
-def _fewer_lines(
+def fewer_lines_size(
     best: T, size_lines: Callable[[T], tuple[int, int]], attempt: Callable[[int, int], T | None], floor: int
 ) -> T:
     """A slightly smaller size that takes fewer lines, while there is one: ``attempt(size, n)``
     sets at ``size`` with at most ``n`` lines, None if that does not fit."""
     size, lines = size_lines(best)
     while lines > 1:
-        fewer = _largest(
+        fewer = largest_size(
             max(floor, math.ceil(size * FEWER_LINES_SIZE)), size - 1, partial(_with_lines, attempt, lines - 1)
         )
         if fewer is None:
@@ -327,16 +343,16 @@ def fit_text(
     """
 
     def attempt(size: int, most_lines: int | None = max_lines) -> TextLayout | None:
-        lay = _build(chain, text, _wrap(chain, text, size, box_w), size, line_spacing)
+        lay = build_layout(chain, text, _wrap(chain, text, size, box_w), size, line_spacing)
         too_many = most_lines is not None and len(lay.lines) > most_lines
         return None if too_many or lay.width > box_w or lay.height > box_h else lay
 
-    best = _largest(min_size, max(min_size, max_size), attempt)
+    best = largest_size(min_size, max(min_size, max_size), attempt)
     if best is None:
         return _cut_to_fit(chain, text, box_w, box_h, min_size, line_spacing, max_lines)
     if fewer_lines:
-        best = _fewer_lines(best, lambda lay: (lay.size, len(lay.lines)), attempt, min_size)
-    even = _build(chain, text, _balanced(chain, text, best.size, box_w), best.size, line_spacing)
+        best = fewer_lines_size(best, lambda lay: (lay.size, len(lay.lines)), attempt, min_size)
+    even = build_layout(chain, text, balanced_lines(chain, text, best.size, box_w), best.size, line_spacing)
     # Ink height depends on which glyphs end up on which line: keep `even` only if it fits.
     return even if even.width <= box_w and even.height <= box_h else best
 
@@ -347,7 +363,7 @@ def _cut_to_fit(
     """The lines at ``size`` that fit, the last cut short with an ellipsis."""
     wrapped = _wrap(chain, text, size, box_w)
     keep = min(len(wrapped), max(1, max_lines or len(wrapped)))
-    while keep > 1 and _build(chain, text, wrapped[:keep], size, line_spacing).height > box_h:
+    while keep > 1 and build_layout(chain, text, wrapped[:keep], size, line_spacing).height > box_h:
         keep -= 1
     if keep < len(wrapped):
         last = wrapped[keep - 1][0]
@@ -357,7 +373,7 @@ def _cut_to_fit(
             if _box(glyphs).width <= box_w or cut == 0:
                 break
         wrapped = [*wrapped[: keep - 1], (shown, glyphs)]
-    layout = _build(chain, text, wrapped, size, line_spacing)
+    layout = build_layout(chain, text, wrapped, size, line_spacing)
     return replace(layout, cut=True)
 
 
@@ -374,7 +390,7 @@ def draw_layout(
 ) -> None:
     """Draw a layout aligned inside rect (and clipped to it), each run with its own face."""
     area = pygame.Rect(rect)
-    top = _align(valign, area.top, area.height, layout.height)
+    top = align_span(valign, area.top, area.height, layout.height)
     old_clip = surface.get_clip()
     # A layout forced down to min_size may still overflow; cropping beats painting over a neighbour.
     surface.set_clip(area.clip(old_clip))
@@ -382,7 +398,7 @@ def draw_layout(
         passes = [(shadow[0], shadow[1], True), (0, color, False)] if shadow else [(0, color, False)]
         for offset, fg, is_shadow in passes:
             for i, (line, (width, lead)) in enumerate(zip(layout.lines, layout.line_boxes, strict=True)):
-                pen = float(_align(align, area.left, area.width, width) + lead + offset)
+                pen = float(align_span(align, area.left, area.width, width) + lead + offset)
                 baseline = top + layout.ascent + i * layout.line_height + offset
                 _draw_line(surface, chain, line, layout, (pen, baseline), fg, is_shadow)
     finally:
@@ -420,193 +436,3 @@ def _draw_line(
                 shown = mirrored(text[::-1]) if piece.rtl else text
                 chain.faces[run.face].render_to(surface, (round(pen), baseline), shown, fgcolor=color, size=size)
             pen += sum(g.advance for g in glyphs[start:stop])
-
-
-@dataclass(frozen=True)
-class TextSizes:
-    """The sizes a slide's text is set at: main text, subtitle, tagline (None: it has none).
-
-    ``cut``: even at the floor some of it did not fit, and was cut short with "…".
-    """
-
-    main: int | None = None
-    subtitle: int | None = None
-    tagline: int | None = None
-    cut: bool = False
-
-
-@dataclass(frozen=True)
-class Drawn:
-    """What drawing a text did: characters no face has, and whether text was cut short."""
-
-    missing: frozenset[str] = frozenset()
-    cut: bool = False
-
-
-def safe_area(size: tuple[int, int], margins: tuple[float, float]) -> pygame.Rect:
-    """The part of a frame text keeps inside: ``margins`` are fractions of width and height."""
-    w, h = size
-    mx, my = round(w * margins[0]), round(h * margins[1])
-    return pygame.Rect(mx, my, max(1, w - 2 * mx), max(1, h - 2 * my))
-
-
-def text_slide_layouts(
-    chain: FontChain,
-    text: str,
-    subtitle: str | None,
-    frame: tuple[int, int],
-    *,
-    margins: tuple[float, float] = (0.08, 0.08),
-    floor: int = MIN_SIZE,
-) -> tuple[TextLayout, TextLayout | None]:
-    """A text slide's main text and subtitle as large as they fit on their own safe area, never
-    below ``floor`` (a playlist's type scale starts from these; validate checks them)."""
-    return _slide_layouts(chain, text, subtitle, safe_area(frame, margins), floor, None)
-
-
-def _slide_layouts(
-    chain: FontChain,
-    text: str,
-    subtitle: str | None,
-    safe: pygame.Rect,
-    floor: int,
-    sizes: TextSizes | None,
-) -> tuple[TextLayout, TextLayout | None]:
-    """Main text and subtitle laid out in ``safe``: at ``sizes`` when they fit there, else as
-    large as fits (a slide set to a playlist's scale shrinks further only if it must)."""
-    # The largest a main text is set: a headline, not a wall. One short word must not fill
-    # the screen edge to edge, and on a portrait screen the width decides.
-    cap = max(floor, round(min(safe.w / 0.84, safe.h / 0.84) / 7))
-    if sizes is not None and sizes.main is not None:
-        pair = _pair(chain, text, subtitle, sizes.main, sizes.subtitle, safe)
-        if pair is not None:
-            return pair
-    if subtitle is None:
-        return fit_text(chain, text, safe.w, safe.h, max_size=cap, min_size=floor, fewer_lines=True), None
-
-    def attempt(size: int, most_lines: int | None = None) -> tuple[TextLayout, TextLayout | None] | None:
-        got = _pair(chain, text, subtitle, size, max(floor, math.floor(size * SUBTITLE_RATIO)), safe)
-        return None if got is None or (most_lines is not None and len(got[0].lines) > most_lines) else got
-
-    best = _largest(floor, cap, attempt)
-    if best is not None:
-        return _fewer_lines(best, lambda pair: (pair[0].size, len(pair[0].lines)), attempt, floor)
-    # Even the floor overflows: share the height, cutting each short.
-    main = fit_text(chain, text, safe.w, safe.h * 2 // 3, max_size=floor, min_size=floor)
-    room = max(1, safe.h - main.height - _gap(floor))
-    return main, fit_text(chain, subtitle, safe.w, room, max_size=floor, min_size=floor)
-
-
-def _pair(
-    chain: FontChain, text: str, subtitle: str | None, size: int, sub_size: int | None, safe: pygame.Rect
-) -> tuple[TextLayout, TextLayout | None] | None:
-    """Main text at ``size`` and subtitle at ``sub_size``, lines evened out, if both fit ``safe``."""
-    main = _build(chain, text, _balanced(chain, text, size, safe.w), size, 1.15)
-    sub = None
-    if subtitle is not None:
-        sub_size = sub_size or max(MIN_SIZE, math.floor(size * SUBTITLE_RATIO))
-        sub = _build(chain, subtitle, _balanced(chain, subtitle, sub_size, safe.w), sub_size, 1.15)
-    height = main.height + (_gap(size) + sub.height if sub else 0)
-    width = max(main.width, sub.width if sub else 0)
-    return (main, sub) if width <= safe.w and height <= safe.h else None
-
-
-def draw_text_slide(
-    surface: pygame.Surface,
-    chain: FontChain,
-    text: str,
-    *,
-    subtitle: str | None = None,
-    color: Color,
-    align: Align = "center",
-    valign: VAlign = "middle",
-    margins: tuple[float, float] = (0.08, 0.08),
-    floor: int = MIN_SIZE,
-    sizes: TextSizes | None = None,
-) -> Drawn:
-    """Draw text as large as fits the safe area, with an optional smaller subtitle below it.
-
-    ``sizes``: the playlist's type scale (see :func:`player.render.typescale.type_scale`);
-    without it, as large as fits. margins are fractions of the width and height left empty
-    on each side.
-    """
-    safe = safe_area(surface.get_size(), margins)
-    main, sub = _slide_layouts(chain, text, subtitle, safe, floor, sizes)
-    height = main.height + (_gap(main.size) + sub.height if sub else 0)
-    top = _align(valign, safe.top, safe.h, height)
-    draw_layout(surface, main, chain, (safe.x, top, safe.w, main.height), color, align=align, valign="top")
-    if sub is None:
-        return Drawn(main.missing, main.cut)
-    top += main.height + _gap(main.size)
-    draw_layout(surface, sub, chain, (safe.x, top, safe.w, sub.height), color, align=align, valign="top")
-    return Drawn(main.missing | sub.missing, main.cut or sub.cut)
-
-
-def _gap(size: int) -> int:
-    """Space between a main text set at ``size`` and its subtitle."""
-    return round(size * 0.5)
-
-
-TaglinePosition = Literal["top", "centre", "center", "bottom"]
-
-
-def tagline_layout(
-    chain: FontChain,
-    text: str,
-    frame: tuple[int, int],
-    *,
-    margins: tuple[float, float] = (0.08, 0.08),
-    floor: int = MIN_SIZE,
-    size: int | None = None,
-) -> TextLayout:
-    """A tagline's lines: at most two across the safe area's width, as large as fits up to
-    ``size`` (the playlist's scale), never below ``floor``; then cut with "…"."""
-    w, h = frame
-    # min(w, h): on a portrait screen height/14 would make a band a third of the width tall.
-    largest = max(floor, round(min(w, h) / 14))
-    if size is not None:
-        largest = max(floor, min(largest, size))
-    width = safe_area(frame, margins).w
-    return fit_text(
-        chain, text, width, round(largest * 2.5), max_size=largest, min_size=floor, max_lines=2, fewer_lines=True
-    )
-
-
-def draw_tagline(
-    surface: pygame.Surface,
-    chain: FontChain,
-    text: str,
-    *,
-    position: TaglinePosition = "bottom",
-    color: Color = (255, 255, 255, 255),
-    margins: tuple[float, float] = (0.08, 0.08),
-    floor: int = MIN_SIZE,
-    size: int | None = None,
-) -> Drawn:
-    """Draw text on a full-width translucent dark band, legible over a busy picture.
-
-    The band reaches the frame's edge; the text keeps inside the safe area.
-    """
-    w, h = surface.get_size()
-    lay = tagline_layout(chain, text, (w, h), margins=margins, floor=floor, size=size)
-    safe = safe_area((w, h), margins)
-    pad = max(2, round(lay.size * 0.4))
-    # Size the band from size and line count, not from the ink, so "Hello" and "hello" at one
-    # size get the same band.
-    text_h = max(lay.height, (len(lay.lines) - 1) * lay.line_height + round(lay.size * 1.2))
-    if position == "bottom":
-        text_box = pygame.Rect(safe.x, min(h - pad, safe.bottom) - text_h, safe.w, text_h)
-        band = pygame.Rect(0, text_box.top - pad, w, h - text_box.top + pad)
-    elif position == "top":
-        text_box = pygame.Rect(safe.x, max(pad, safe.top), safe.w, text_h)
-        band = pygame.Rect(0, 0, w, text_box.bottom + pad)
-    else:
-        text_box = pygame.Rect(safe.x, (h - text_h) // 2, safe.w, text_h)
-        band = text_box.inflate(0, 2 * pad)
-        band.x, band.w = 0, w
-    veil = pygame.Surface(band.size, pygame.SRCALPHA)
-    veil.fill((0, 0, 0, 140))  # 55 % black, blended over the picture
-    surface.blit(veil, band)
-    shadow = (max(1, round(lay.size / 20)), (0, 0, 0, 170))
-    draw_layout(surface, lay, chain, text_box, color, shadow=shadow)
-    return Drawn(lay.missing, lay.cut)

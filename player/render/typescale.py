@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import Literal
 
 from player.core.model import Slide
-from player.render.text import FontChain, TextSizes, tagline_layout, text_slide_layouts
+from player.render.slidetext import TextSizes, tagline_layout, text_slide_layouts
+from player.render.text import FontChain
 
 Group = Literal["text", "tagline"]
 """The text slides' titles and subtitles, or the pictures' taglines: each scale is worked out
