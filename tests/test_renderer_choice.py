@@ -56,7 +56,9 @@ def play(root: Path, display: str) -> tuple[str, str, tuple[int, int, int]]:
     try:
         began = time.monotonic()
         while not (root / "state" / "status.json").exists():
-            assert process.poll() is None and time.monotonic() - began < DEADLINE_S, "no first frame"
+            if process.poll() is not None:
+                raise AssertionError(f"the player exited ({process.returncode}) before its first frame: {process.communicate()[1]}")
+            assert time.monotonic() - began < DEADLINE_S, "no first frame"
             time.sleep(0.05)
         time.sleep(0.5)
         maps = Path(f"/proc/{process.pid}/maps").read_text()
