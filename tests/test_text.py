@@ -418,3 +418,12 @@ def test_fonts_located_in_process_are_the_ones_fc_match_names() -> None:
     assert locate_fonts(specs) == expected
     assert expected[len(DEFAULT_FONTS)] is None  # not some other family
     assert expected[1] is not None and expected[1][1] > 0  # Noto Sans CJK KR: a face inside the .ttc
+
+
+def test_a_face_inside_a_collection_is_never_shaped_as_the_collections_first() -> None:
+    """SDL_ttf opens a file's first face: for Noto Sans CJK KR (face 1 of the .ttc) it would
+    shape with the Japanese one, so that face is drawn by freetype alone."""
+    chain = FontChain.resolve((f"{NOTO}#1", f"{NOTO}#0"))
+    assert chain.indices[:2] == (1, 0)
+    assert chain.shaper(0) is None and chain.shaper(1) is not None
+    assert chain.speaking("ja").shaper(0) is None

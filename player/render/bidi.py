@@ -44,10 +44,6 @@ def line_is_rtl(line: str) -> bool:
     return False
 
 
-def has_rtl(text: str) -> bool:
-    return any(unicodedata.bidirectional(ch) in _RTL_CLASSES for ch in text)
-
-
 def visual_pieces(line: str, rtl: bool | None = None) -> list[Piece]:
     """The line's pieces of one direction, in the order they are drawn from left to right.
 

@@ -174,6 +174,7 @@ class FontChain:
         self,
         faces: Sequence[pygame.freetype.Font],
         *,
+        indices: Sequence[int] = (),
         lang: str = "",
         breaker: LineBreaker | None = None,
         _shapers: dict[int, Shaper | None] | None = None,
@@ -181,6 +182,8 @@ class FontChain:
         if not faces:
             raise ValueError("a FontChain needs at least one face")
         self.faces: tuple[pygame.freetype.Font, ...] = tuple(faces)
+        # Each face's place in its file (a .ttc holds several); pygame.freetype does not say.
+        self.indices: tuple[int, ...] = tuple(indices) or (0,) * len(self.faces)
         self.lang = lang
         self.breaker = breaker or LineBreaker()
         for face in self.faces:
@@ -215,24 +218,26 @@ class FontChain:
         """
         pygame.freetype.init()
         faces: list[pygame.freetype.Font] = []
+        indices: list[int] = []
         seen: set[tuple[str, int]] = set()
         for spec, found in zip(specs, locate_fonts(specs) if located is None else located, strict=True):
             if found is None or found in seen:
                 continue
             try:
                 faces.append(pygame.freetype.Font(found[0], font_index=found[1]))
+                indices.append(found[1])
             except OSError as exc:
                 log.warning("font %r (%s#%d) cannot be loaded, skipped: %s", spec, *found, exc)
                 continue
             seen.add(found)
         faces.append(pygame.freetype.Font(None))
-        return cls(faces)
+        return cls(faces, indices=[*indices, 0])
 
     def speaking(self, lang: str) -> FontChain:
         """This chain for text in ``lang`` (a BCP 47 tag such as "ja", "zh-Hant"; "" for none)."""
         key = lang.casefold()
         if key not in self._languages:
-            other = FontChain(self.faces, lang=key, breaker=self.breaker, _shapers=self._shapers)
+            other = FontChain(self.faces, indices=self.indices, lang=key, breaker=self.breaker, _shapers=self._shapers)
             other._languages = self._languages
             self._languages[key] = other
         return self._languages[key]
@@ -269,14 +274,10 @@ class FontChain:
         """SDL_ttf's view of face ``index``, or None where it cannot open it (a face inside a
         collection other than the first: SDL_ttf cannot pick one)."""
         if index not in self._shapers:
-            face = self.faces[index]
-            usable = face.path and (face.path.lower().endswith((".ttf", ".otf")) or not self._index_of(face))
-            self._shapers[index] = Shaper(face.path, self._bitmap[index]) if usable else None
+            path = self.faces[index].path
+            usable = path and self.indices[index] == 0  # SDL_ttf opens a file's first face
+            self._shapers[index] = Shaper(path, self._bitmap[index]) if usable else None
         return self._shapers[index]
-
-    @staticmethod
-    def _index_of(face: pygame.freetype.Font) -> int:
-        return int(getattr(face, "font_index", 0) or 0)
 
     def is_bitmap(self, index: int) -> bool:
         return self._bitmap[index] is not None

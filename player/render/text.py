@@ -110,14 +110,10 @@ def _shaped_glyphs(chain: FontChain, run: Run, piece: str, size: int) -> list[_G
     out: list[_Glyph] = []
     for start, stop in itertools.pairwise(cuts):
         unit = piece[start:stop]
-        width, top, bottom = shaper.measure(unit, size, run.script, _rtl_script(run.script))
+        width, top, bottom = shaper.measure(unit, size, run.script, line_is_rtl(unit))
         each = width / len(unit)
         out += [_Glyph(run.face, each, 0, math.ceil(each), bottom, top) for _ in unit]
     return out
-
-
-def _rtl_script(script: str | None) -> bool:
-    return script in ("Arab", "Hebr", "Syrc", "Thaa")
 
 
 def _box(glyphs: Sequence[_Glyph]) -> _Box:
