@@ -280,3 +280,20 @@ def test_a_tagline_keeps_inside_the_safe_area(chain: FontChain) -> None:
     safe = safe_area((1920, 1080), (0.08, 0.08))
     assert safe.contains(ink), (ink, safe)
     assert surface.get_at((1919, 1079))[:3] != WHITE  # the band to the corner
+
+
+def test_validate_warns_once_of_a_lang_no_font_draws(tmp_path: Path) -> None:
+    for folder in ("playlists", "media"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "player.yaml").write_text("fonts: ['Noto Sans:bold', 'Noto Sans CJK KR:bold']\n", encoding="utf-8")
+    (tmp_path / "playlists" / "p.yaml").write_text("lang: ja\nslides:\n  - text: 直\n  - text: 骨\n", encoding="utf-8")
+    folders = ["--playlists", str(tmp_path / "playlists"), "--media", str(tmp_path / "media")]
+    done = subprocess.run(
+        [sys.executable, "-m", "player", "--config", str(tmp_path / "player.yaml"), *folders, "validate"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    warned = [line for line in done.stdout.splitlines() if "glyph forms of lang 'ja'" in line]
+    assert len(warned) == 1 and ":3:5: slides[0].lang: warning:" in warned[0], done.stdout

@@ -42,18 +42,22 @@ def text_problems(playlists: Iterable[Playlist], config: Config) -> list[Problem
     chain = FontChain.resolve(config.fonts)
     floor = config.display.text_floor or default_text_floor(frame)
     problems: list[Problem] = []
+    said: set[tuple[str, str]] = set()  # (file, lang): a language without its font is said once per file
     for index, slide in slides:
-        problems += _slide_problems(chain, slide, f"slides[{index}]", frame, config.display.margins, floor)
-    # A language without its font is said once per file, not on every slide.
-    said: set[tuple[str, str]] = set()
-    once = []
-    for problem in problems:
-        if problem.field.endswith(".lang"):
-            if (problem.location.file, problem.message) in said:
-                continue
-            said.add((problem.location.file, problem.message))
-        once.append(problem)
-    return once
+        field = f"slides[{index}]"
+        problems += _slide_problems(chain, slide, field, frame, config.display.margins, floor)
+        unsaid = (slide.location.file, slide.lang) not in said
+        if slide.lang and unsaid and (slide.kind == "text" or slide.tagline) and not chain.draws_language(slide.lang):
+            said.add((slide.location.file, slide.lang))
+            problems.append(
+                Problem(
+                    slide.location,
+                    f"{field}.lang",
+                    f"warning: no installed font draws the glyph forms of lang {slide.lang!r}, so another "
+                    "language's are used; install fonts-noto-cjk or add such a font to `fonts` in the config",
+                )
+            )
+    return problems
 
 
 def _slide_problems(
@@ -97,13 +101,4 @@ def _slide_problems(
                     "(Debian: fonts-noto-core, fonts-noto-color-emoji) or add one to `fonts` in the config",
                 )
             )
-    if slide.lang and laid and not chain.draws_language(slide.lang):
-        problems.append(
-            Problem(
-                slide.location,
-                f"{field}.lang",
-                f"warning: no installed font draws the glyph forms of lang {slide.lang!r}, so another "
-                "language's are used; install fonts-noto-cjk or add such a font to `fonts` in the config",
-            )
-        )
     return problems
