@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from player.core.errors import DocumentTooBig, Location, PlaylistError, Problem
+from player.core.layout import Layout
 from player.core.model import (
     ALIGNS,
     TAGLINE_POSITIONS,
@@ -111,6 +112,7 @@ class LoadResult:
     playlists: tuple[Playlist, ...]
     problems: tuple[Problem, ...]
     media: tuple[MediaRef, ...] = ()
+    layouts: tuple[Layout, ...] = ()  # the files with `zones:` (docs/layouts.md)
 
 
 def is_playlist_file(name: str) -> bool:
