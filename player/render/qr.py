@@ -36,6 +36,7 @@ def draw_qr(qr: QrCode, size: tuple[int, int], fonts: FontChain | None) -> pygam
     if geometry.scale > 0:
         # One pixel per module, then scaled by a whole factor: nearest neighbour, edges exact.
         small = _modules(symbol.matrix, geometry.modules, qr, "RGBA" if see_through else "RGB")
+        small = small.convert(picture)  # the picture's pixel format, so it scales straight into it
         square = picture.subsurface((geometry.x, geometry.y, geometry.side, geometry.side))
         pygame.transform.scale(small, (geometry.side, geometry.side), square)
     if geometry.caption is not None and qr.caption and fonts is not None:
