@@ -17,6 +17,7 @@ from typing import TextIO
 
 from player import __version__
 from player.cli.command import Command, ExitStatus
+from player.cli.feeds import add_feeds_command
 from player.cli.fleet import add_fleet_commands
 from player.cli.options import in_cwd
 from player.cli.report import add_report_commands
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_render_commands(commands)
     add_fleet_commands(commands)
+    add_feeds_command(commands)
     add_report_commands(commands)
     return parser
 

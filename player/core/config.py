@@ -12,13 +12,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import yaml
 
 from player.core.errors import ConfigError, DocumentTooBig, Location, Problem
+from player.core.feeddata import FIELD, MAX_ITEMS, NAME, RESERVED_FIELDS, parse_path
 from player.core.model import Color, HourWindow
-from player.core.values import describe, parse_color, parse_hour_window, parse_timezone
+from player.core.values import describe, parse_color, parse_duration, parse_hour_window, parse_timezone
 from player.core.vocabulary import DEFAULT_FONTS, IMAGE_SUFFIXES, WEEKDAYS
 from player.core.yamlnodes import NodeReader
 
@@ -100,6 +101,37 @@ class IdleConfig:
     text: str | None = None
 
 
+FeedKind = Literal["rss", "json", "text"]
+FEED_KINDS: tuple[str, ...] = ("rss", "json", "text")
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """One live-data source `signage feeds` fetches into ``media/feeds/<name>.json`` (docs/feeds.md).
+
+    ``items``: for rss, which text of each entry (``title`` or ``summary``); for json, the path
+    to a list; for text, unused (every non-empty line). ``fields``: json only, field -> path.
+    """
+
+    name: str
+    url: str
+    kind: FeedKind = "rss"
+    every: float = 600.0
+    items: str | None = None
+    fields: tuple[tuple[str, str], ...] = ()
+    max_items: int = 20
+
+
+@dataclass(frozen=True)
+class FeedsConfig:
+    """`signage feeds`: the sources, and how long a fetch or a web page's snapshot may take."""
+
+    sources: tuple[FeedSource, ...] = ()
+    fetch_deadline: float = 30.0  # a whole fetch, however slowly bytes still arrive
+    snapshot_deadline: float = 20.0  # a page that never finishes loading is cut off
+    browser: str | None = None  # None: /usr/bin/chromium, else /usr/bin/chromium-browser
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything the player reads from its configuration, resolved."""
@@ -114,6 +146,7 @@ class Config:
     watch: WatchConfig = field(default_factory=WatchConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
     reporting: ReportingConfig = field(default_factory=ReportingConfig)
+    feeds: FeedsConfig = field(default_factory=FeedsConfig)
     screen_id: str | None = None  # None: the host name
     video_decoder: str = "auto"  # auto (hardware where it works), software, or a decoder name
     fonts: tuple[str, ...] = DEFAULT_FONTS
@@ -212,6 +245,7 @@ class _ConfigReader(NodeReader):
             "video": self.read_video_decoder,
             "screen_id": lambda node: self.convert(node, "screen_id", _optional_text),
             "watch": lambda node: self.read_section(node, "watch", base.watch, _WATCH_PARSERS),
+            "feeds": lambda node: self.read_feeds(node, base.feeds),
         }
 
     def read_folder(self, node: yaml.Node, key: str, anchor: Path) -> Path | None:
@@ -233,6 +267,72 @@ class _ConfigReader(NodeReader):
         if section.pubkey is not None and not section.pubkey.is_absolute():
             section = replace(section, pubkey=anchor / section.pubkey)
         return section
+
+    def read_feeds(self, node: yaml.Node, base: FeedsConfig) -> FeedsConfig:
+        entries = self.mapping(node, "feeds", ("sources", *_FEEDS_PARSERS))
+        if entries is None:
+            return base
+        changes: dict[str, object] = {}
+        for key, parse in _FEEDS_PARSERS.items():
+            if key in entries:
+                value = self.convert(entries[key], f"feeds.{key}", parse)
+                if value is not None or key == "browser":
+                    changes[key] = value
+        if "sources" in entries:
+            changes["sources"] = self.read_feed_sources(entries["sources"])
+        return _replaced(base, changes)
+
+    def read_feed_sources(self, node: yaml.Node) -> tuple[FeedSource, ...]:
+        sources: list[FeedSource] = []
+        for index, item in enumerate(self.sequence(node, "feeds.sources") or []):
+            source = self.read_feed_source(item, f"feeds.sources[{index}]")
+            if source is not None and any(known.name == source.name for known in sources):
+                self.problem(
+                    item,
+                    f"feeds.sources[{index}].name",
+                    f"a second source named {source.name!r}: each one writes media/feeds/<name>.json, so names differ",
+                )
+            elif source is not None:
+                sources.append(source)
+        return tuple(sources)
+
+    def read_feed_source(self, node: yaml.Node, field: str) -> FeedSource | None:
+        """One source; None (with its problems recorded) when it is incomplete or wrong."""
+        entries = self.mapping(node, field, tuple(_SOURCE_PARSERS))
+        if entries is None:
+            return None
+        before = len(self.problems)
+        for key in ("name", "url"):
+            if key not in entries:
+                self.problem(node, f"{field}.{key}", f"a feed source needs `{key}:`")
+        values = {
+            key: self.convert(entries[key], f"{field}.{key}", parse)
+            for key, parse in _SOURCE_PARSERS.items()
+            if key in entries
+        }
+        self.check_feed_kind(values, node, entries, field)
+        if len(self.problems) > before:
+            return None
+        return FeedSource(**values)  # type: ignore[arg-type]  # each parser returns its field's type
+
+    def check_feed_kind(
+        self, values: dict[str, object], node: yaml.Node, entries: dict[str, yaml.Node], field: str
+    ) -> None:
+        """``items`` and ``fields`` mean what the source's kind says (FeedSource)."""
+        kind, items = values.get("kind", "rss"), values.get("items")
+        if kind == "rss" and items not in (None, "title", "summary"):
+            self.problem(entries["items"], f"{field}.items", "for rss, items is title (the default) or summary")
+        if kind == "json" and isinstance(items, str):
+            try:
+                parse_path(items)
+            except ValueError as error:
+                self.problem(entries["items"], f"{field}.items", str(error))
+        if kind == "text" and "items" in entries:
+            self.problem(entries["items"], f"{field}.items", "a text source's items are its lines: remove items")
+        if kind not in ("json", None) and "fields" in entries:
+            self.problem(entries["fields"], f"{field}.fields", "fields are paths into JSON: only for kind json")
+        if kind == "json" and "fields" not in entries and "items" not in entries:
+            self.problem(node, field, "a json source needs items (a path to a list) or fields (field: path)")
 
     def read_video_decoder(self, node: yaml.Node) -> str | None:
         video = self.mapping(node, "video", ("decoder",))
@@ -377,6 +477,7 @@ _TOP_KEYS = (
     "fonts",
     "max_megapixels",
     "prepared_cache_mb",
+    "feeds",
 )
 _DISPLAY_PARSERS: dict[str, Parser] = {
     "size": parse_size,
@@ -447,4 +548,77 @@ _REPORTING_PARSERS: dict[str, Parser] = {
     "proof_interval": _seconds(10.0, 86400.0),
     "heartbeat_url": _url,
     "heartbeat_interval": _seconds(5.0, 86400.0),
+}
+
+
+def _feed_name(value: object) -> str:
+    if not isinstance(value, str) or not NAME.fullmatch(value):
+        raise ValueError(
+            f"expected a name of lower-case letters, digits, - and _ (it names media/feeds/<name>.json), "
+            f"got {describe(value)}"
+        )
+    return value
+
+
+def _feed_url(value: object) -> str:
+    url = _url(value)
+    if url is None:
+        raise ValueError("expected an http:// or https:// URL, got nothing")
+    return url
+
+
+def _feed_kind(value: object) -> str:
+    return _choice_of(value, FEED_KINDS)
+
+
+def _feed_every(value: object) -> float:
+    seconds = parse_duration(value)
+    if seconds < 10:
+        raise ValueError(f"fetching more often than every 10 s is too often for a screen, got {describe(value)}")
+    return seconds
+
+
+def _feed_fields(value: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not value:
+        raise ValueError(f"expected a mapping of field: path, such as {{temp: current.temp_c}}, got {describe(value)}")
+    fields = []
+    for name, path in value.items():
+        if not isinstance(name, str) or not FIELD.fullmatch(name) or name in RESERVED_FIELDS:
+            raise ValueError(f"{describe(name)} cannot name a field: use letters, digits, - and _ (and not age)")
+        if not isinstance(path, str):
+            raise ValueError(f"the path of field {name} must be text such as current.temp_c, got {describe(path)}")
+        parse_path(path)
+        fields.append((name, path))
+    return tuple(sorted(fields))
+
+
+def _max_items(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ITEMS:
+        raise ValueError(f"expected a whole number from 1 to {MAX_ITEMS}, got {describe(value)}")
+    return value
+
+
+def _deadline(low: float, high: float) -> Callable[[object], float]:
+    def parse(value: object) -> float:
+        seconds = parse_duration(value)
+        if not low <= seconds <= high:
+            raise ValueError(f"expected between {low:g} s and {high:g} s, got {describe(value)}")
+        return seconds
+
+    return parse
+
+
+_SOURCE_PARSERS: dict[str, Parser] = {
+    "name": _feed_name,
+    "url": _feed_url,
+    "kind": _feed_kind,
+    "every": _feed_every,
+    "items": _text,
+    "fields": _feed_fields,
+    "max_items": _max_items,
+}
+_FEEDS_PARSERS: dict[str, Parser] = {
+    "fetch_deadline": _deadline(1.0, 600.0),
+    "snapshot_deadline": _deadline(1.0, 600.0),
+    "browser": _optional_text,
 }

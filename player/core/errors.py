@@ -131,3 +131,22 @@ class StorageError(SyncError):
 
     The partial download is removed and the content in place is left as it was.
     """
+
+
+class FeedError(PlayerError, OSError):
+    """A feed source could not be fetched, or did not hold what its config asks for.
+
+    Worth retrying at the source's next time (``signage feeds`` backs off); the feed's last
+    good data stays in its file meanwhile.
+    """
+
+
+class FeedDataError(PlayerError, ValueError):
+    """A feed's data file (``media/feeds/NAME.json``) is not one: the player skips it."""
+
+
+class WebshotError(PlayerError, OSError):
+    """A web page's snapshot could not be taken (no browser, the page did not load in time, a bad picture).
+
+    Worth retrying at the page's next time; the last good snapshot stays on screen meanwhile.
+    """
