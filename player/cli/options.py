@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from player.content.durations import DurationCache, apply_durations, video_paths
+from player.content.feedfiles import read_feeds
 from player.content.folder import load_folder
 from player.core.config import Config, parse_size
 from player.core.errors import UsageError
+from player.core.feeddata import Feed
+from player.core.layout import Layout
 from player.core.scheduler import Timetable
 from player.core.values import parse_instant
 from player.ops.environment import Environment
@@ -47,8 +51,26 @@ def size_option(text: str | None, option: str = "--size") -> tuple[int, int] | N
         raise UsageError(f"{option}: {error}") from None
 
 
+class Content(NamedTuple):
+    """What the folder holds, as a headless render shows it."""
+
+    timetable: Timetable
+    layouts: tuple[Layout, ...]
+    feeds: dict[str, Feed]
+
+
+def load_content(config: Config, env: Environment) -> Content:
+    """The playlists that load, with the layouts and the feeds' data; problems are logged, not fatal."""
+    timetable, layouts = _load(config, env)
+    return Content(timetable, layouts, read_feeds(config.media))
+
+
 def load_timetable(config: Config, env: Environment) -> Timetable:
     """The timetable of the playlists that load; problems are logged, not fatal."""
+    return _load(config, env)[0]
+
+
+def _load(config: Config, env: Environment) -> tuple[Timetable, tuple[Layout, ...]]:
     result = load_folder(config.playlists, config.timezone or "UTC")
     for problem in result.problems:
         log.warning("%s (playlist skipped)", problem)
@@ -59,4 +81,4 @@ def load_timetable(config: Config, env: Environment) -> Timetable:
         if av_available():
             cache = DurationCache(config.media, StateDir.at(config.state).video_durations)
             playlists = apply_durations(playlists, cache.lengths(video_paths(playlists)))
-    return Timetable(playlists)
+    return Timetable(playlists), result.layouts

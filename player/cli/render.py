@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from player.cli.options import instant, load_timetable, size_option, zone_of
+from player.cli.options import instant, load_content, load_timetable, size_option, zone_of
 from player.core.config import Config
 from player.core.errors import UsageError
 from player.ops.environment import Environment
@@ -53,7 +53,7 @@ def cmd_render(args: argparse.Namespace, config: Config, env: Environment) -> in
         return write_sheet(config, env, (start, end), size, out)
     if not args.at:
         raise UsageError("give --at T (or --sheet --from T1 --to T2)")
-    timetable = load_timetable(config, env)
+    content = load_content(config, env)
     from player.render.display import open_display
 
     open_display(env.environ, headless=True)
@@ -62,7 +62,8 @@ def cmd_render(args: argparse.Namespace, config: Config, env: Environment) -> in
     from player.render.software import save_png
 
     painter = painter_for(config, env, logical_size(size, config.display.rotate))
-    save_png(render_at(timetable, painter, instant(args.at, config, "--at"), config.display.rotate), out)
+    at, rotate = instant(args.at, config, "--at"), config.display.rotate
+    save_png(render_at(content.timetable, painter, at, rotate, content.layouts, content.feeds), out)
     return _written(out, env)
 
 

@@ -202,6 +202,8 @@ def _player(args: argparse.Namespace, config: Config, env: Environment, run: _Ru
         power=_power_gate(config, display_power, _clock_guard(config, status_path, real_clock, run.notifier)),
         reporter=_reporter(config, env, status_path, run.notifier, display_power, real_clock),
         monotonic=env.monotonic,
+        layouts=run.library.layouts,
+        feeds=run.library.feeds,
     )
 
 
@@ -293,7 +295,7 @@ def _watcher(args: argparse.Namespace, config: Config, library: ContentLibrary, 
             watcher.check_after(result.unsettled + 0.05)
         if result.changed:
             timetable, loaded = Timetable(result.playlists), Loaded(result.problems, library.content_version)
-            player.post(lambda target: target.reload(timetable, loaded))
+            player.post(lambda target: target.reload(timetable, loaded, result.layouts, result.feeds))
 
     watcher = FolderWatcher(
         [config.playlists, config.media],

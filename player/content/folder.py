@@ -46,7 +46,7 @@ def load_folder(folder: Path, default_timezone: str) -> LoadResult:
 def load_paths(paths: Iterable[Path], default_timezone: str) -> LoadResult:
     sources, problems = read_sources(paths)
     result = load_playlists(sources, default_timezone=default_timezone)
-    return LoadResult(result.playlists, (*problems, *result.problems), result.media)
+    return LoadResult(result.playlists, (*problems, *result.problems), result.media, result.layouts)
 
 
 def missing_media(playlists: Iterable[Playlist], media: Path) -> list[Problem]:

@@ -12,14 +12,17 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from player.content.durations import DurationCache, apply_durations, video_paths
+from player.content.feedfiles import read_feeds
 from player.content.folder import playlist_files, read_sources
 from player.core.errors import Location, PlaylistError, Problem
-from player.core.loader import load_playlist
+from player.core.feeddata import Feed
+from player.core.layout import Layout
+from player.core.loader import check_layouts, read_playlist
 from player.core.model import Playlist
 from player.ops.statedir import StateDir
 
@@ -36,12 +39,14 @@ class Rescan:
     playlists: tuple[Playlist, ...]
     problems: tuple[Problem, ...]
     unsettled: float | None  # seconds until a file still being written should have settled
+    layouts: tuple[Layout, ...] = ()
+    feeds: Mapping[str, Feed] = field(default_factory=dict)  # the feeds' data (media/feeds/*.json)
 
 
 @dataclass
 class _FileState:
     stamp: Stamp
-    good: Playlist | None
+    good: Playlist | Layout | None  # the file's last version that loaded
     problems: tuple[Problem, ...]
 
 
@@ -67,6 +72,8 @@ class ContentLibrary:
         self._media: dict[str, Stamp] = {}
         self.problems: tuple[Problem, ...] = ()
         self.playlists: tuple[Playlist, ...] = ()
+        self.layouts: tuple[Layout, ...] = ()
+        self.feeds: Mapping[str, Feed] = {}
         self.state = StateDir.at(state) if state is not None else None
         self.content_version: int | None = None
         self.videos = DurationCache(media, self.state.video_durations if self.state else None)
@@ -92,8 +99,9 @@ class ContentLibrary:
         wait.extend(young.values())
         if media != self._media:
             self._media = media
+            self.feeds = read_feeds(self.media_dir)  # new data is a new file version in media/feeds
             changed = True
-        playlists, name_problems = self._unique(sorted(self._files.items()))
+        playlists, layouts, name_problems = self._unique(sorted(self._files.items()))
         # A video still being copied is hashed and probed once it has settled, not at every
         # rescan of the copy (it is a partial file until then).
         if videos := video_paths(playlists) - young.keys():
@@ -104,11 +112,11 @@ class ContentLibrary:
                 if problem not in self.problems:
                     log.warning("%s (not applied)", problem)
             changed = True
-        self.problems, self.playlists = problems, playlists
+        self.problems, self.playlists, self.layouts = problems, playlists, layouts
         version = self._installed_version()
         if version != self.content_version:
             self.content_version, changed = version, True
-        return Rescan(changed, playlists, problems, min(wait) if wait else None)
+        return Rescan(changed, playlists, problems, min(wait) if wait else None, layouts, self.feeds)
 
     def _installed_version(self) -> int | None:
         """The manifest version `signage sync` last installed (None without sync)."""
@@ -119,7 +127,10 @@ class ContentLibrary:
         try:
             if read_problems:
                 raise PlaylistError(read_problems)
-            playlist = load_playlist(sources[str(path)], str(path), default_timezone=self.default_timezone)
+            reading = read_playlist(sources[str(path)], str(path), default_timezone=self.default_timezone)
+            playlist = reading.playlist or reading.layout
+            if playlist is None:
+                raise PlaylistError(reading.problems)
         except PlaylistError as error:
             age = now - stamp[0] / 1e9
             if age < self.settle:
@@ -131,24 +142,31 @@ class ContentLibrary:
             self._files[path] = _FileState(stamp, good, error.problems)
             return True
         if state is None or state.good != playlist:
-            log.info("playlist %s: %s", "loaded" if state is None else "reloaded", path.name)
+            what = "layout" if isinstance(playlist, Layout) else "playlist"
+            log.info("%s %s: %s", what, "loaded" if state is None else "reloaded", path.name)
         self._files[path] = _FileState(stamp, playlist, ())
         return True
 
     @staticmethod
-    def _unique(files: list[tuple[Path, _FileState]]) -> tuple[tuple[Playlist, ...], tuple[Problem, ...]]:
+    def _unique(
+        files: list[tuple[Path, _FileState]],
+    ) -> tuple[tuple[Playlist, ...], tuple[Layout, ...], tuple[Problem, ...]]:
+        """The playlists with unique names, the layouts whose zones name them, and why others are left out."""
         names: dict[str, Path] = {}
         problems: list[Problem] = []
         for path, state in files:
-            if state.good is None:
+            if state.good is None or isinstance(state.good, Layout):
                 continue
             if state.good.name in names:
                 message = f"playlist name {state.good.name!r} is already used by {names[state.good.name].name}"
                 problems.append(Problem(Location(str(path), 1, 1), "name", message))
                 continue
             names[state.good.name] = path
-        kept = tuple(s.good for p, s in files if s.good is not None and names.get(s.good.name) == p)
-        return kept, tuple(problems)
+        kept = tuple(
+            s.good for p, s in files if isinstance(s.good, Playlist) and names.get(s.good.name) == p
+        )
+        layouts, layout_problems = check_layouts([s.good for _, s in files if isinstance(s.good, Layout)], set(names))
+        return kept, layouts, (*problems, *layout_problems)
 
 
 def _stamp(path: Path) -> Stamp | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -19,7 +18,14 @@ from typing import Any, NamedTuple
 import yaml
 
 from player.core.errors import DocumentTooBig, Location, PlaylistError, Problem
-from player.core.layout import Layout
+from player.core.fields import choice as _choice
+from player.core.fields import language as _language
+from player.core.fields import media_path as _media_path
+from player.core.fields import name as _name
+from player.core.fields import text as _text
+from player.core.fields import web_address as _web_address
+from player.core.layout import Layout, Logo
+from player.core.layoutloader import LayoutReader
 from player.core.model import (
     ALIGNS,
     TAGLINE_POSITIONS,
@@ -40,6 +46,7 @@ from player.core.values import (
     parse_timezone,
 )
 from player.core.vocabulary import FITS, IMAGE_SUFFIXES, VIDEO_SUFFIXES, WEEKDAYS
+from player.core.webpages import snapshot_path
 from player.core.yamlnodes import NodeReader, reading_note
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -47,7 +54,7 @@ MAX_SLIDES = 10_000
 
 PLAYLIST_KEYS = ("name", "description", "lang", "priority", "weight", "schedule", "defaults", "slides")
 SCHEDULE_KEYS = ("timezone", "start", "end", "days", "hours")
-CONTENT_KEYS = ("image", "text", "video")
+CONTENT_KEYS = ("image", "text", "video", "web")
 STYLE_KEYS = (
     "duration",
     "transition",
@@ -64,6 +71,8 @@ STYLE_KEYS = (
     "valign",
     "lang",
     "type_scale",
+    "refresh",
+    "stale_after",
 )
 SLIDE_KEYS = (*CONTENT_KEYS, "id", *STYLE_KEYS)
 
@@ -81,7 +90,6 @@ DAY_ALIASES: dict[str, tuple[int, ...]] = {
 BASE_SLIDE = Slide(kind="text", id="", duration=10.0)
 
 AUTO = "auto"
-_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")  # BCP 47, as far as a screen needs
 
 
 class MediaRef(NamedTuple):
@@ -103,6 +111,7 @@ class Reading:
     playlist: Playlist | None
     problems: tuple[Problem, ...]
     media: tuple[MediaRef, ...]
+    layout: Layout | None = None  # the file was a layout (it has `zones:`), read instead of a playlist
 
 
 @dataclass(frozen=True)
@@ -125,10 +134,13 @@ def is_playlist_file(name: str) -> bool:
 def read_playlist(text: str | bytes, source: str, *, default_timezone: str = "UTC") -> Reading:
     """Read one playlist file's content, keeping what could be read of a file with problems."""
     reader = _Reader(source)
-    playlist = reader.read_document(text, PurePosixPath(source).stem, default_timezone)
-    if playlist is None and not reader.problems:
+    document = reader.read_document(text, PurePosixPath(source).stem, default_timezone)
+    if document is None and not reader.problems:
         reader.problem(None, "", "empty playlist")
-    return Reading(None if reader.problems else playlist, tuple(reader.problems), tuple(reader.media))
+    problems, media = tuple(reader.problems), tuple(reader.media)
+    if isinstance(document, Layout):
+        return Reading(None, problems, media, None if problems else document)
+    return Reading(None if problems else document, problems, media)
 
 
 def load_playlist(text: str | bytes, source: str, *, default_timezone: str = "UTC") -> Playlist:
@@ -139,13 +151,15 @@ def load_playlist(text: str | bytes, source: str, *, default_timezone: str = "UT
     """
     reading = read_playlist(text, source, default_timezone=default_timezone)
     if reading.playlist is None:
-        raise PlaylistError(reading.problems)
+        problems = reading.problems or (Problem(Location(source, 1, 1), "", "a layout, not a playlist"),)
+        raise PlaylistError(problems)
     return reading.playlist
 
 
 def load_playlists(files: Mapping[str, str | bytes], *, default_timezone: str = "UTC") -> LoadResult:
     """Load several playlist files (``{source: content}``), checking that names are unique."""
     loaded: list[Playlist] = []
+    layouts: list[Layout] = []
     problems: list[Problem] = []
     media: list[MediaRef] = []
     names: dict[str, str] = {}
@@ -153,6 +167,8 @@ def load_playlists(files: Mapping[str, str | bytes], *, default_timezone: str = 
         reading = read_playlist(files[source], source, default_timezone=default_timezone)
         problems.extend(reading.problems)
         media.extend(reading.media)
+        if reading.layout is not None:
+            layouts.append(reading.layout)
         playlist = reading.playlist
         if playlist is None:
             continue
@@ -167,7 +183,8 @@ def load_playlists(files: Mapping[str, str | bytes], *, default_timezone: str = 
             continue
         names[playlist.name] = source
         loaded.append(playlist)
-    return LoadResult(tuple(loaded), tuple(problems), tuple(media))
+    kept, layout_problems = check_layouts(layouts, {p.name for p in loaded})
+    return LoadResult(tuple(loaded), (*problems, *layout_problems), tuple(media), kept)
 
 
 class _Reader(NodeReader):
@@ -179,7 +196,7 @@ class _Reader(NodeReader):
 
     # -- the document --------------------------------------------------------------------
 
-    def read_document(self, text: str | bytes, stem: str, default_timezone: str) -> Playlist | None:
+    def read_document(self, text: str | bytes, stem: str, default_timezone: str) -> Playlist | Layout | None:
         try:
             root = self.compose(text, MAX_FILE_BYTES)
             if root is None or (isinstance(root, yaml.ScalarNode) and root.tag.endswith(":null")):
@@ -190,12 +207,21 @@ class _Reader(NodeReader):
                 what = "a list (lines starting with `- `)" if isinstance(root, yaml.SequenceNode) else "a single value"
                 self.problem(root, "", f"the file is {what}, but a playlist is `key: value` lines, at least `slides:`")
                 return None
+            if any(key.value == "zones" for key, _ in root.value if isinstance(key, yaml.ScalarNode)):
+                return self.read_layout(root, stem, default_timezone)
             return self.read_playlist(root, stem, default_timezone)
         except RecursionError:
             self.problem(None, "", "the document is nested too deeply to be a playlist")
         except DocumentTooBig as error:
             self.problem(error.node, "", "the document expands to too many values (YAML anchors and aliases?)")
         return None
+
+    def read_layout(self, root: yaml.Node, stem: str, default_timezone: str) -> Layout | None:
+        layout = LayoutReader(self, self.read_schedule).read(root, stem, default_timezone)
+        for zone in layout.zones if layout else ():
+            if isinstance(zone.widget, Logo):
+                self.media.append(MediaRef(zone.location, f"zones.{zone.name}.image", zone.widget.media))
+        return layout
 
     def read_playlist(self, root: yaml.Node, stem: str, default_timezone: str) -> Playlist | None:
         entries = self.mapping(root, "", PLAYLIST_KEYS)
@@ -319,6 +345,8 @@ class _Reader(NodeReader):
             self.problem(node, field, f"a slide needs exactly one of `image`, `text` or `video` (found {found})")
             return None
         kind = kinds[0]
+        if kind == "web":
+            return self.read_web_slide(node, entries, field, default_id, defaults)
         slide = replace(defaults, kind=kind, location=self.where(node))  # type: ignore[arg-type]
         if kind == "video" and "duration" not in entries:
             slide = replace(slide, duration=None)  # `auto`: the file's own length
@@ -347,6 +375,20 @@ class _Reader(NodeReader):
                 f"({slide.duration:g}s): it is taken from the start of the slide's time",
             )
         return slide
+
+    def read_web_slide(
+        self, node: yaml.Node, entries: dict[str, yaml.Node], field: str, default_id: str, defaults: Slide
+    ) -> Slide | None:
+        """A web page, shown as the snapshot ``signage feeds`` takes of it (player/core/webpages.py)."""
+        url = self.convert(entries["web"], f"{field}.web", _web_address)
+        slide_id = self.convert(entries["id"], f"{field}.id", _name) if "id" in entries else None
+        slide = replace(defaults, kind="image", id=slide_id or default_id, location=self.where(node))
+        slide = self.apply_style(replace(slide, fit="contain"), entries, field)
+        if "subtitle" in entries:
+            self.problem(entries["subtitle"], f"{field}.subtitle", "`subtitle` is for text slides; use `tagline`")
+        if url is None:
+            return None
+        return replace(slide, web=url, media=snapshot_path(url))
 
     def note_media(self, slide: Slide, field: str) -> None:
         """Keep the media files ``slide`` names, for validate, whether or not the file has problems."""
@@ -385,42 +427,12 @@ class _Reader(NodeReader):
         return (float(values[0]), float(values[1]))
 
 
-def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
-    def parse(value: Any) -> str:
-        if not isinstance(value, str):
-            raise ValueError(f"expected one of: {', '.join(options)}, got {describe(value)}")
-        if value not in options:
-            hint = difflib.get_close_matches(str(value), options, n=1)
-            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ValueError(f"{value!r} is not one of: {', '.join(options)}{extra}")
-        return str(value)
-
-    return parse
 
 
-def _language(value: Any) -> str:
-    """A BCP 47 language tag: "ja", "ko", "zh-Hans", "zh-TW", "ar", "th" (case kept)."""
-    if not isinstance(value, str) or not _LANGUAGE_TAG.fullmatch(value):
-        example = "a language tag such as ja, ko, zh-Hans, zh-Hant, ar, th or en"
-        raise ValueError(f"expected {example}, got {describe(value)}")
-    return value
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        raise ValueError("expected text, got nothing")
-    if isinstance(value, bool | date):
-        raise ValueError(f"expected text, got {describe(value)}; put it in quotes")
-    if not isinstance(value, str | int | float):
-        raise ValueError(f"expected text, got {describe(value)}")
-    return str(value)
 
 
-def _name(value: Any) -> str:
-    text = _text(value).strip()
-    if not text:
-        raise ValueError("must not be empty")
-    return text
 
 
 def _integer(value: Any) -> int:
@@ -457,19 +469,32 @@ def _duration_or_auto(value: Any) -> float | str:
     return parse_duration(value)
 
 
-def _media_path(value: Any, suffixes: frozenset[str]) -> str:
-    if not isinstance(value, str) or not value.strip():
-        got = describe(value) if not isinstance(value, str) else "nothing"
-        raise ValueError(f"expected a file name relative to the media folder, e.g. kenya.png, got {got}")
-    text = value.strip()
-    path = PurePosixPath(text)
-    if path.is_absolute() or text.startswith("\\") or (len(text) > 1 and text[1] == ":"):
-        raise ValueError(f"{text!r} is an absolute path: give the path relative to the media folder")
-    if ".." in path.parts or "\\" in text:
-        raise ValueError(f"{text!r} climbs out of the media folder: `..` and backslashes are not allowed")
-    if path.suffix.lower() not in suffixes:
-        raise ValueError(f"{text!r} has an unsupported type: use one of {', '.join(sorted(suffixes))}")
-    return str(path)
+
+
+
+
+def check_layouts(layouts: list[Layout], playlists: set[str]) -> tuple[tuple[Layout, ...], list[Problem]]:
+    """The layouts whose names are unique and whose zones name loaded playlists; a problem for each other."""
+    kept: list[Layout] = []
+    problems: list[Problem] = []
+    sources: dict[str, str] = {}
+    for layout in layouts:
+        if layout.name in sources or layout.name in playlists:
+            used = sources.get(layout.name, "a playlist")
+            problems.append(
+                Problem(Location(layout.source, 1, 1), "name", f"name {layout.name!r} is already used by {used}")
+            )
+            continue
+        unknown = [(zone, name) for zone in layout.zones for name in zone.playlists if name not in playlists]
+        for zone, name in unknown:
+            hint = difflib.get_close_matches(name, sorted(playlists), n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else f"; loaded: {', '.join(sorted(playlists)) or 'none'}"
+            problems.append(Problem(zone.location, f"zones.{zone.name}.playlists", f"no playlist {name!r}{extra}"))
+        if unknown:
+            continue
+        sources[layout.name] = layout.source
+        kept.append(layout)
+    return tuple(kept), problems
 
 
 def _before(start: date | datetime, end: date | datetime, timezone: str) -> bool:
@@ -494,5 +519,7 @@ _STYLE_PARSERS: dict[str, Callable[[Any], Any]] = {
     "valign": _choice(VALIGNS),
     "lang": _language,
     "type_scale": _choice(TYPE_SCALES),
+    "refresh": lambda v: max(60.0, parse_duration(v)),
+    "stale_after": parse_duration,
 }
 

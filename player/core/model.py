@@ -60,6 +60,7 @@ class Slide:
     type_scale: TypeScale = "playlist"  # "own": sized on its own, not with its playlist's text
     web: str | None = None  # a web page, shown as its snapshot ``media`` (taken by ``signage feeds``)
     refresh: float = 600.0  # a web page's snapshot is taken again this often (seconds)
+    stale_after: float | None = None  # a text's feed data older than this (seconds) hides the slide
     playlist: str = field(default="", compare=False)  # the name of the playlist it is in
     location: Location = field(default=Location("<memory>", 1, 1), compare=False)
 

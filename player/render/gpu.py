@@ -222,11 +222,12 @@ class GpuCompositor:
         renderer.clear()
         width, height = self.logical
         for layer in frame.layers:
-            if layer.alpha <= 0:
-                continue
             texture = self.textures[layer.key]
+            part = layer.visible((texture.width, texture.height), self.logical) if layer.alpha > 0 else None
+            if part is None:
+                continue
             texture.alpha = layer.alpha
-            texture.draw(dstrect=(layer.x, layer.y, width, height))
+            texture.draw(srcrect=part[0], dstrect=part[1])
         if self._target is not None:
             renderer.target = None
             renderer.draw_color = (0, 0, 0, 255)

@@ -8,7 +8,7 @@ render loop's own rule (:func:`player.render.transition.transition_at`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -16,12 +16,16 @@ from zoneinfo import ZoneInfo
 import pygame
 
 from player.core.errors import MediaError
+from player.core.feeddata import Feed
+from player.core.layout import Layout
 from player.core.scheduler import Decision, Timetable
-from player.render.frame import Frame
+from player.core.stage import StagePlan
+from player.render.frame import Frame, Layer, placed
 from player.render.slides import Painter, SlideKey
 from player.render.software import draw_frame, rotate_into
 from player.render.text import FontChain, TextLayout, draw_layout, fit_text
 from player.render.transition import transition_at
+from player.render.widgetzone import WidgetArt, widget_background
 
 LOOKBACK_SLIDES = 50  # how far back to look for the last good slide when one cannot be shown
 SHEET_COLUMNS = 4
@@ -30,9 +34,46 @@ SHEET_PAD = 16  # around the sheet and between its cells
 _TICK = timedelta(microseconds=1)
 
 
-def frame_at(timetable: Timetable, painter: Painter, instant: datetime) -> tuple[Frame, dict[Hashable, pygame.Surface]]:
-    """The frame on screen at ``instant`` and the prepared surfaces it needs."""
+def frame_at(
+    timetable: Timetable,
+    painter: Painter,
+    instant: datetime,
+    layouts: Sequence[Layout] = (),
+    feeds: Mapping[str, Feed] | None = None,
+) -> tuple[Frame, dict[Hashable, pygame.Surface]]:
+    """The frame on screen at ``instant`` and the prepared surfaces it needs: a layout's zones
+    when one is on stage (player/core/stage.py), else the full-screen playlists' slide."""
     painter.use_playlists(timetable.playlists)
+    if not layouts:
+        return _slide_frame(timetable, painter, instant)
+    plan = StagePlan(timetable.playlists, layouts)
+    layout = plan.at(instant).layout
+    if layout is None:
+        return _slide_frame(plan.full_screen, painter, instant)
+    layers: list[Layer] = []
+    surfaces: dict[Hashable, pygame.Surface] = {}
+    for zone in layout.drawing_order:
+        area = zone.area.on(painter.size)
+        size = (area[2], area[3])
+        if zone.widget is not None:
+            background = widget_background(zone.widget, layout.background)
+            art = WidgetArt(zone, area, painter.for_zone(size, background, widget=True), background)
+            drawn, _ = art.at(instant, feeds or {})
+            layers.extend(drawn)
+            surfaces.update(art.surfaces)
+            continue
+        zone_painter = painter.for_zone(size, layout.background)
+        frame, drawn_surfaces = _slide_frame(plan.zone_timetable(layout, zone), zone_painter, instant, timetable)
+        layers.extend(placed(frame.layers, area))
+        surfaces.update(drawn_surfaces)
+    return Frame(tuple(layers), layout.background), surfaces
+
+
+def _slide_frame(
+    timetable: Timetable, painter: Painter, instant: datetime, scales: Timetable | None = None
+) -> tuple[Frame, dict[Hashable, pygame.Surface]]:
+    """The frame of one channel of slides (the screen, or a zone of painter's size) at ``instant``."""
+    painter.use_playlists((scales or timetable).playlists)
     decision, key, surface = _last_good(timetable, painter, timetable.at(instant))
     slide = decision.slide
     if slide is not None and slide.kind == "video" and decision.slide_start is not None and decision.at == instant:
@@ -51,9 +92,16 @@ def frame_at(timetable: Timetable, painter: Painter, instant: datetime) -> tuple
     return moment.frame(painter.size), surfaces
 
 
-def render_at(timetable: Timetable, painter: Painter, instant: datetime, rotate: int = 0) -> pygame.Surface:
+def render_at(
+    timetable: Timetable,
+    painter: Painter,
+    instant: datetime,
+    rotate: int = 0,
+    layouts: Sequence[Layout] = (),
+    feeds: Mapping[str, Feed] | None = None,
+) -> pygame.Surface:
     """The physical screen's pixels at ``instant``."""
-    frame, surfaces = frame_at(timetable, painter, instant)
+    frame, surfaces = frame_at(timetable, painter, instant, layouts, feeds)
     logical = pygame.Surface(painter.size)
     draw_frame(logical, frame, surfaces)
     if not rotate:

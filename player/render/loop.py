@@ -1,33 +1,40 @@
 """The render loop: the one owner of pygame's display and of every Surface on screen.
 
-Each turn it asks the timetable what shows now and until when, starts a transition when
-the answer changes, draws transition frames at the display's refresh rate, and otherwise
-sleeps until the next change or an input event. The next slide is prepared right after a
-transition ends, long before its turn, so no blank or half-drawn frame ever shows.
+Each turn it asks what is on stage (a layout, or the full-screen playlists: :class:`StagePlan`)
+and lets each channel (the whole screen, or each zone of the layout) follow its timetable:
+a channel starts a transition when its answer changes. The loop draws frames at the
+display's refresh rate while anything moves (a transition, a ticker), and otherwise sleeps
+until the next change or an input event. The next slide of a channel is prepared right
+after its transition ends, long before its turn, so no blank or half-drawn frame ever shows.
 Other threads talk to the loop only through :meth:`Player.post`.
 
-The loop holds what is on screen; its pieces hold the rest: the transition rule
-(:mod:`player.render.transition`), the videos (:class:`VideoSlot`), on_hours and the clock
-rule (:class:`PowerGate`), the preview keys (:class:`PreviewKeys`), what it tells the world
-(:class:`Reporter`) and real time (a :class:`Pacer` and a monotonic clock, both handed in).
+The loop holds the screen and the frame; its pieces hold the rest: the channels
+(:mod:`player.render.channel`, :mod:`player.render.widgetzone`), the transition rule
+(:mod:`player.render.transition`), on_hours and the clock rule (:class:`PowerGate`), the
+preview keys (:class:`PreviewKeys`), what it tells the world (:class:`Reporter`) and real
+time (a :class:`Pacer` and a monotonic clock, both handed in).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import pygame
 
-from player.core.errors import MediaError, MediaNotReady, Problem
+from player.core.errors import Problem
+from player.core.feeddata import Feed
+from player.core.layout import Layout
 from player.core.model import Slide
 from player.core.scheduler import Decision, Timetable
+from player.core.stage import StagePlan
 from player.ops.clock import ScaledClock
 from player.ops.environment import Environment
 from player.ops.status import Status
+from player.render.channel import SlideChannel
 from player.render.frame import Frame, Layer
 from player.render.inbox import Inbox
 from player.render.keys import PreviewKeys
@@ -36,10 +43,10 @@ from player.render.pacing import Pacer, RealPacer
 from player.render.powergate import PowerGate
 from player.render.reporting import Reporter
 from player.render.screen import Screen, desktop_size
-from player.render.slides import IDLE_ID, Painter, SlideKey
+from player.render.slides import IDLE_ID, Painter
 from player.render.stats import FrameTimer, TransitionReport
-from player.render.transition import transition_at
 from player.render.videoslot import VideoSlot
+from player.render.widgetzone import Channel, zone_channels
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +55,8 @@ MAX_SLEEP_S = 1.0  # even a static screen wakes this often, so signals and quit 
 OVERLAY_REFRESH_S = 0.5
 SETTLE_MIN_SLEEP_S = 0.1  # a sleep this long is on a static frame: present it again first
 SETTLE_STEP_S = 0.02  # between those presents
+FULL_SCREEN = "(full screen)"  # the channel's name when no layout is on stage
 INPUT_POLL_S = 0.05  # how often a preview window looks at the keyboard while a slide is static
-NOT_READY_RETRY_S = 0.25  # how soon to look again at a media file that is still being written
-Showing = tuple[object, ...]
 
 
 @dataclass(frozen=True)
@@ -72,17 +78,8 @@ class Loaded:
     version: int | None = None  # the installed bundle's version (``signage sync``)
 
 
-@dataclass(frozen=True)
-class _Change:
-    """A transition in progress: the showing ``decision`` of ``incoming`` replacing ``outgoing``."""
-
-    decision: Decision
-    outgoing: SlideKey
-    incoming: SlideKey
-
-
 class Player:
-    """Plays a timetable on a screen. Construct whole, then :meth:`run` (or :meth:`step`)."""
+    """Plays a timetable (and its layouts) on a screen. Construct whole, then :meth:`run` (or :meth:`step`)."""
 
     def __init__(
         self,
@@ -98,31 +95,31 @@ class Player:
         pacer: Pacer | None = None,
         monotonic: Callable[[], float] = Environment.monotonic,
         on_present: Callable[[Frame], None] | None = None,
+        layouts: Sequence[Layout] = (),
+        feeds: Mapping[str, Feed] | None = None,
     ) -> None:
-        self.timetable = timetable
         self.loaded = loaded
         self.power = power or PowerGate()
         self.clock = clock
         self.screen = screen
         self.reporter = reporter or Reporter(media=painter.media, monotonic=monotonic)
         self.painter = painter
-        painter.use_playlists(timetable.playlists)
         self.options = options
         self.on_present = on_present  # called with every frame presented (tests, benchmarks)
         self.timer = FrameTimer(monotonic, keep=REPORTS_KEPT)
-        self.video = VideoSlot(painter.media, painter.tagline_layer, options.video_decoder)
         self.keys = PreviewKeys(clock, enabled=options.interactive, fullscreen=options.fullscreen)
-        self.decision: Decision | None = None
+        self.feeds: Mapping[str, Feed] = feeds or {}
         self._monotonic = monotonic
         self._pacer = pacer or RealPacer()
         self._inbox: Inbox[Player] = Inbox(self._pacer.wake)
-        self._on_screen: SlideKey | None = None
-        self._showing: Showing | None = None
-        self._transition: _Change | None = None
-        self._pinned: dict[Hashable, pygame.Surface] = {}
         self._dirty = True
         self._stop = False
-        self._retry_at: float | None = None
+        self._set_content(timetable, layouts)
+        self._layout: Layout | None = None
+        self.channels: list[Channel] = []
+        self._main: SlideChannel = self._full_screen_channel()
+        self.channels = [self._main]
+        self._share_feeds()
 
     # -- control from elsewhere ----------------------------------------------------------
 
@@ -134,17 +131,35 @@ class Player:
         self._stop = True
         self._pacer.wake()
 
-    def reload(self, timetable: Timetable, loaded: Loaded = Loaded()) -> None:
+    def reload(
+        self,
+        timetable: Timetable,
+        loaded: Loaded = Loaded(),
+        layouts: Sequence[Layout] = (),
+        feeds: Mapping[str, Feed] | None = None,
+    ) -> None:
         """Swap in new content in one step (called between transitions, never during one).
 
         The schedule takes over from the current instant; a slide that is unchanged (same
         slide, same file versions) stays on screen without a transition.
         """
-        self.timetable = timetable
-        self.painter.use_playlists(timetable.playlists)
+        self._set_content(timetable, layouts)
         self.loaded = loaded
-        self._showing = None  # re-evaluate now; an unchanged slide is recognised by its key
+        if feeds is not None:
+            self.feeds = feeds
+            self._share_feeds()
+        if self._layout is None:
+            self._main.reload(self.plan.full_screen)
+        else:
+            self._layout = None  # the stage is set again at the next turn (an unchanged zone keeps its slide)
         self.reporter.changed()
+
+    def _set_content(self, timetable: Timetable, layouts: Sequence[Layout]) -> None:
+        self.timetable = timetable
+        self.plan = StagePlan(timetable.playlists, layouts)
+        if not layouts:
+            self.plan.full_screen = timetable  # the same schedule, and its memo, as without layouts
+        self.painter.use_playlists(timetable.playlists)
 
     def request_screenshot(self) -> None:
         """Write the current frame to the reporter's screenshot path soon (safe from a signal handler)."""
@@ -154,17 +169,60 @@ class Player:
     # -- what benchmarks and tests read ---------------------------------------------------
 
     @property
+    def decision(self) -> Decision | None:
+        """What the main channel (the whole screen, or a layout's main zone) shows."""
+        return self._main.decision
+
+    @property
+    def on_screen(self) -> Hashable | None:
+        return self._main.on_screen
+
+    @property
+    def layout(self) -> Layout | None:
+        """The layout on stage (None: full-screen playlists)."""
+        return self._layout
+
+    @property
     def reports(self) -> deque[TransitionReport]:
         """The latest transitions' frame timings."""
         return self.timer.reports
 
     @property
+    def video(self) -> VideoSlot:
+        return self._main.video
+
+    @property
     def dropped_frames(self) -> int:
-        return self.video.dropped
+        return sum(channel.video.dropped for channel in self._slide_channels())
 
     @property
     def video_active(self) -> bool:
-        return self.video.active
+        return any(channel.video.active for channel in self._slide_channels())
+
+    # -- the channel's host (player.render.channel.Host) ----------------------------------
+
+    def monotonic(self) -> float:
+        return self._monotonic()
+
+    def content_now(self) -> datetime:
+        return self.clock.now()
+
+    def refresh(self, key: Hashable, surface: pygame.Surface) -> None:
+        self.screen.refresh(key, surface)
+
+    def preload(self, key: Hashable, surface: pygame.Surface) -> None:
+        self.screen.preload(key, surface)
+
+    def slide_started(self, decision: Decision, now: datetime) -> None:
+        self.reporter.slide_started(decision, now)
+        self.reporter.changed()
+
+    def failed(self, what: str) -> None:
+        self.reporter.failed(what)
+        self.reporter.changed()
+
+    def release_unpinned(self) -> None:
+        self.screen.keep_only(self._pinned())
 
     # -- the loop ------------------------------------------------------------------------
 
@@ -183,73 +241,129 @@ class Player:
         finally:
             self.reporter.slide_ended(self.clock.now())
             self.reporter.close()
-            self.video.close()
+            for channel in self.channels:
+                channel.close()
 
     def step(self) -> float:
         """One turn: update, draw if needed; returns how long (real seconds) it may sleep."""
-        if self._transition is None:
-            self._inbox.deliver(self)  # content changes wait for the running transition to finish
+        if not any(channel.moving for channel in self._slide_channels()):
+            self._inbox.deliver(self)  # content changes wait for a running transition to finish
         now = self.clock.now()
         if not self._power_on(now):
             until_change = self.power.seconds_until_change(now, self.clock, MAX_SLEEP_S)
             return min(self.reporter.ping_watchdog(MAX_SLEEP_S), until_change)
-        decision = self.power.timetable_now(self.timetable, now).at(now)
-        self.decision = decision
-        self._follow(decision, now)
-        video_wait = self._update_video(now)
-        if self._transition is not None and self._draw_transition(now):
+        stage_wait = self._set_stage(now)
+        waits = [stage_wait, *self._advance(now)]
+        if any(channel.moving for channel in self.channels):
+            self._present(self._frame(now))
+            self.timer.frame()
+            self._presented()
+            # Paced after presenting, so that the next frame is drawn for the instant it is shown
+            # at (a wait between drawing and presenting would show every frame a wait late).
+            self.timer.waiting(lambda: self._pacer.tick(self.options.refresh_rate))
             return 0.0
-        if self._dirty:
-            self._present(self._static_frame())
+        if self._dirty or any(channel.changed for channel in self.channels):
+            arrived = any(channel.ahead_due for channel in self.channels)
+            self._present(self._frame(now))
             self._dirty = False
+            # Onto the glass before the next slide's preparation, which can take a moment (on the
+            # emulated box it kept a restarted player's first frame off the screen for 0.5 s).
+            while arrived and self.screen.settle():
+                pass
+            self._presented()
         self._report()
-        return self._sleep_for(decision, video_wait)
+        return self._sleep_for([wait for wait in waits if wait is not None])
 
-    def _follow(self, decision: Decision, now: datetime) -> None:
-        """Switch to ``decision``'s slide if it is a new showing (or a file was not ready)."""
-        if self._retry_at is not None and self._monotonic() >= self._retry_at:
-            self._retry_at, self._showing = None, None
-        showing = _showing_of(decision)
-        if showing != self._showing:
-            self._showing = showing
-            self._switch_to(decision, now)
+    def _advance(self, now: datetime) -> list[float | None]:
+        """Every channel follows its schedule to ``now``; what each wants of the next turn (real seconds)."""
+        waits: list[float | None] = []
+        for channel in self.channels:
+            if isinstance(channel, SlideChannel):
+                timetable = self.power.timetable_now(channel.timetable, now) if channel.main else channel.timetable
+                video_wait = channel.advance(timetable, now)
+                if video_wait is not None:
+                    # Sleep until the next frame is due, not a whole frame period after this one's work.
+                    waits.append(video_wait / self.clock.speed)
+                waits.append(channel.wake_in(self.clock.wall_seconds_until))
+            else:
+                channel.advance(now, self.feeds)
+                waits.append(channel.wake_in(self.clock.wall_seconds_until))
+        return waits
 
-    def _sleep_for(self, decision: Decision, video_wait: float | None) -> float:
+    def _sleep_for(self, waits: list[float]) -> float:
         """Real seconds until something is due: a watchdog ping, a change, a video frame, a retry."""
-        wait = self.reporter.ping_watchdog(MAX_SLEEP_S)
-        if decision.next_change is not None:
-            wait = min(wait, max(0.0, self.clock.wall_seconds_until(decision.next_change)))
-        if video_wait is not None:
-            wait = min(wait, video_wait)
-        if self._retry_at is not None:
-            wait = min(wait, max(0.0, self._retry_at - self._monotonic()))
+        wait = min([self.reporter.ping_watchdog(MAX_SLEEP_S), *waits])
         if self.keys.overlay:
             wait = min(wait, OVERLAY_REFRESH_S)
             self._dirty = True
         return wait
 
-    # -- video ---------------------------------------------------------------------------
+    # -- the stage: full screen or a layout ------------------------------------------------
 
-    def _start_video(self, slide: Slide, key: SlideKey, first: pygame.Surface, start: datetime) -> pygame.Surface:
-        """Start the video's showing; the screen shows its surface (the first frame if it cannot play)."""
-        at = (self.clock.now() - start).total_seconds()
-        try:
-            return self.video.start(slide, key, first, start, at)
-        except MediaError as error:
-            log.warning("video %s not played: %s", slide.id, error)
-            self.reporter.failed(f"video {slide.id}: {error}")
-            return first
-
-    def _update_video(self, now: datetime) -> float | None:
-        """Show the frame due now; returns how soon the next one is due (None: no video)."""
-        turn = self.video.update(now)
-        if turn is None:
+    def _set_stage(self, now: datetime) -> float | None:
+        """Put the layout on stage now (or the full-screen channel); real seconds until the stage may change."""
+        stage = self.plan.at(now)
+        if stage.layout != self._layout or not self.channels:
+            self._change_stage(stage.layout)
+        if stage.next_change is None:
             return None
-        if turn.changed:
-            self.screen.refresh(turn.key, turn.surface)
-            self._dirty = True
-        # Sleep until the next frame is due, not a whole frame period after this one's work.
-        return turn.due_in / self.clock.speed
+        return max(0.0, self.clock.wall_seconds_until(stage.next_change))
+
+    def _change_stage(self, layout: Layout | None) -> None:
+        previous = {channel.name: channel for channel in self.channels}
+        if layout is None:
+            channels: list[Channel] = [self._full_screen_channel(previous.get(FULL_SCREEN))]
+        else:
+            decoder = self.options.video_decoder
+            channels = zone_channels(layout, self.plan, self.painter, self, previous, decoder, self.timer)
+        main = next((c for c in channels if isinstance(c, SlideChannel) and c.main), None)
+        for channel in self.channels:
+            if channel not in channels:
+                channel.close()
+        if main is None:
+            # A layout of widgets only: an invisible main channel still keeps the status's slide fields empty.
+            main = SlideChannel(FULL_SCREEN, (0, 0, 0, 0), Timetable(()), self.painter, self, main=True)
+        if self._main is not main and self._main not in channels:
+            self.reporter.slide_ended(self.clock.now())
+        self._main, self.channels, self._layout = main, channels, layout
+        self._share_feeds()
+        self._dirty = True
+        log.info("on stage: %s", f"layout {layout.name}" if layout else "full-screen playlists")
+        self.reporter.changed()
+
+    def _full_screen_channel(self, kept: Channel | None = None) -> SlideChannel:
+        if isinstance(kept, SlideChannel) and kept.area is None:
+            kept.reload(self.plan.full_screen)
+            return kept
+        return SlideChannel(
+            FULL_SCREEN,
+            None,
+            self.plan.full_screen,
+            self.painter,
+            self,
+            video_decoder=self.options.video_decoder,
+            main=True,
+            timer=self.timer,
+        )
+
+    def _share_feeds(self) -> None:
+        """Every painter fills its texts' ``{feed.field}`` from the same, latest data."""
+        self.painter.feeds = self.feeds
+        for channel in self._slide_channels():
+            channel.painter.feeds = self.feeds
+
+    def _slide_channels(self) -> list[SlideChannel]:
+        return [channel for channel in self.channels if isinstance(channel, SlideChannel)]
+
+    def _pinned(self) -> dict[Hashable, pygame.Surface]:
+        pinned: dict[Hashable, pygame.Surface] = {}
+        for channel in self.channels:
+            pinned.update(channel.pinned)
+        return pinned
+
+    def _presented(self) -> None:
+        for channel in self.channels:
+            channel.presented()
 
     # -- the display's power -------------------------------------------------------------
 
@@ -258,7 +372,8 @@ class Player:
         turned = self.power.turned(now)
         if turned is True:
             self.power.switch(True)
-            self._showing, self._dirty = None, True
+            self._layout, self.channels = None, []  # the stage and its channels start afresh
+            self._dirty = True
         elif turned is False:
             self._go_dark(now)
         if not self.power.on:
@@ -269,7 +384,8 @@ class Player:
 
     def _go_dark(self, now: datetime) -> None:
         self.reporter.slide_ended(now)
-        self._transition = None
+        for channel in self.channels:
+            channel.close()
         self.screen.show(Frame(()), {}, None)
         # A black screen by schedule is a frame on screen too: a player started at night
         # must still say READY, or systemd times the start out and restarts it all night
@@ -278,119 +394,19 @@ class Player:
         self.power.switch(False)
         self.reporter.changed()
 
-    # -- switching slides ----------------------------------------------------------------
-
-    def _switch_to(self, decision: Decision, now: datetime) -> None:
-        prepared = self._prepare_or_keep(decision)
-        if prepared is None:
-            return
-        key, surface = prepared
-        slide = decision.slide
-        self.reporter.slide_started(decision, now)
-        self.video.stop()
-        if slide is not None and slide.kind == "video":
-            surface = self._start_video(slide, key, surface, decision.slide_start or now)
-        if key == self._on_screen and not self.video.active:
-            return
-        self._pinned[key] = surface
-        self.reporter.changed()
-        outgoing = self._transition.incoming if self._transition else self._on_screen
-        log.info("showing %s", _slide_id(decision))
-        moment = transition_at(decision, outgoing, key, now)
-        if outgoing is None or not moment.moving:
-            self._finish(key)
-            return
-        self._transition = _Change(decision, outgoing, key)
-        self.timer.begin(moment.kind, _slide_id(decision))
-
-    def _prepare_or_keep(self, decision: Decision) -> tuple[SlideKey, pygame.Surface] | None:
-        """The decision's slide, prepared; None if it cannot be shown now (what is on screen stays)."""
-        try:
-            return self.painter.prepare(decision.slide)
-        except MediaNotReady as error:
-            # Still being copied: look again shortly, without calling it an error.
-            log.debug("slide %s waits: %s", _slide_id(decision), error)
-            self._retry_at = self._monotonic() + NOT_READY_RETRY_S
-        except MediaError as error:
-            # Skipped: the last good content stays on screen, and this is said once per turn.
-            log.warning("slide %s skipped: %s", _slide_id(decision), error)
-            self.reporter.failed(f"slide {_slide_id(decision)} skipped: {error}")
-            self.reporter.changed()
-        if self._on_screen is None:
-            self._show_idle_instead()
-        return None
-
-    def _show_idle_instead(self) -> None:
-        """Nothing good is on screen yet: the idle screen is better than a black window."""
-        key, surface = self.painter.prepare(None)
-        self._pinned[key] = surface
-        self._finish(key)
-
-    def _draw_transition(self, now: datetime) -> bool:
-        """Draw one frame of the transition; False once it has finished."""
-        change = self._transition
-        assert change is not None
-        moment = transition_at(change.decision, change.outgoing, change.incoming, now)
-        if not moment.moving:
-            self._finish(change.incoming)
-            return False
-        self._present(moment.frame(self.screen.logical))
-        self.timer.frame()
-        # Paced after presenting, so that the next frame is drawn for the instant it is shown
-        # at (a wait between drawing and presenting would show every frame a wait late).
-        self.timer.waiting(lambda: self._pacer.tick(self.options.refresh_rate))
-        return True
-
-    def _finish(self, key: SlideKey) -> None:
-        """``key`` is now fully on screen: end any transition and prepare what comes next."""
-        self._transition = None
-        self._on_screen = key
-        self._dirty = True
-        report = self.timer.end()
-        if report is not None:
-            log.debug("%s", report.summary())
-        self._present(self._static_frame())
-        self._dirty = False
-        # Onto the glass before the next slide's preparation, which can take a moment (on the
-        # emulated box it kept a restarted player's first frame off the screen for 0.5 s).
-        while self.screen.settle():
-            pass
-        self._prepare_ahead()
-
-    def _prepare_ahead(self) -> None:
-        """Prepare the next slide now, while the screen is static, so its turn costs nothing."""
-        keep: dict[Hashable, pygame.Surface] = {}
-        if self._on_screen is not None and self._on_screen in self._pinned:
-            keep[self._on_screen] = self._pinned[self._on_screen]
-        decision = self.decision
-        if decision is not None and decision.next_change is not None:
-            self._prepare_upcoming(self.timetable.at(decision.next_change), keep)
-        self.video.drop_next(unless_in=keep)  # the schedule moved on: it will not be next after all
-        self._pinned = keep
-        self.screen.keep_only(keep)
-
-    def _prepare_upcoming(self, upcoming: Decision, keep: dict[Hashable, pygame.Surface]) -> None:
-        # A picture to decode goes to the painter's decoder thread; when it is done, this is
-        # asked again (a message, so never during a transition) and takes the picture.
-        if self.painter.warm(upcoming.slide, lambda: self.post(lambda player: player._prepare_ahead())):
-            return
-        try:
-            key, surface = self.painter.prepare(upcoming.slide)
-            keep[key] = surface
-            self.screen.preload(key, surface)
-            if upcoming.slide is not None and upcoming.slide.kind == "video":
-                self.video.start_next(upcoming.slide, key, surface)
-        except MediaError:
-            pass  # said when its turn comes
-
     # -- drawing -------------------------------------------------------------------------
 
-    def _static_frame(self) -> Frame:
-        return Frame((Layer(self._on_screen),)) if self._on_screen is not None else Frame(())
+    def _frame(self, now: datetime) -> Frame:
+        """The frame at ``now``: every channel's layers, bottom zone first, over the layout's background."""
+        layers: list[Layer] = []
+        for channel in self.channels:
+            layers.extend(channel.layers(now))
+        background = self._layout.background if self._layout is not None else (0, 0, 0, 255)
+        return Frame(tuple(layers), background)
 
     def _present(self, frame: Frame) -> None:
         overlay = self._overlay() if self.keys.overlay else None
-        self.screen.show(frame, self._pinned, overlay)
+        self.screen.show(frame, self._pinned(), overlay)
         self.reporter.frame_presented()
         if self.on_present is not None:
             self.on_present(frame)
@@ -403,8 +419,8 @@ class Player:
             speed=self.clock.speed,
             decision=self.decision,
             last_transition=self.timer.last,
-            dropped_frames=self.video.dropped,
-            video_active=self.video.active,
+            dropped_frames=self.dropped_frames,
+            video_active=self.video_active,
             renderer=self.screen.name,
             zone=self.options.zone,
         )
@@ -424,6 +440,10 @@ class Player:
     def _write_status(self) -> None:
         decision = self.decision
         report = self.timer.last
+        fps = report.fps if report else None
+        extra = self.reporter.health(self.screen.name, self.power.on, fps, self.dropped_frames)
+        if self._layout is not None:
+            extra["layout"] = self._layout.name
         status = Status(
             time=self.clock.now(),
             playlist=decision.playlist if decision else None,
@@ -432,9 +452,7 @@ class Player:
             loaded=[p.name for p in self.timetable.playlists],
             problems=self.loaded.problems,
             content_version=self.loaded.version,
-            extra=self.reporter.health(
-                self.screen.name, self.power.on, report.fps if report else None, self.video.dropped
-            ),
+            extra=extra,
         )
         self.reporter.write_status(status, _slide_id(decision) if decision else "nothing yet")
 
@@ -455,7 +473,7 @@ class Player:
         self._handle(pygame.event.get())
 
     def _handle(self, events: list[pygame.event.Event]) -> None:
-        effect = self.keys.handle(events, self.decision, self.timetable)
+        effect = self.keys.handle(events, self.decision, self._main.timetable)
         self._stop = self._stop or effect.stop
         self._dirty = self._dirty or effect.redraw
         if effect.fullscreen:
@@ -465,13 +483,6 @@ class Player:
         # The frame keeps its layout (the screen scales it to the window): only the window changes.
         self.keys.toggle_fullscreen(self.screen.window, desktop_size())
         self._dirty = True
-
-
-def _showing_of(decision: Decision) -> Showing:
-    """What identifies one showing of one slide (idle is one showing however long)."""
-    if decision.playlist is None:
-        return (IDLE_ID,)
-    return (decision.playlist, decision.slide_index, decision.slide_start)
 
 
 def _slide_id(decision: Decision) -> str:

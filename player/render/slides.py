@@ -18,17 +18,18 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pygame
 
 from player.core.config import IdleConfig
 from player.core.errors import MediaError, MediaNotReady
-from player.core.model import Playlist, Slide
+from player.core.feeddata import Feed, fill, template_fields
+from player.core.model import Color, Playlist, Slide
 from player.media.files import check_in_folder
 from player.media.images import ImageOptions, Picture, decode_image
 from player.media.prepared import PreparedCache, PreparedKey, Stat, by_stat
@@ -78,6 +79,7 @@ class Painter:
         decode_ahead: bool = False,
         first: Future[None] | None = None,
         text_floor: int | None = None,
+        headline_cap: int | None = None,
     ) -> None:
         self.max_pixels = int(max_megapixels * 1_000_000)
         self.media = media
@@ -86,6 +88,7 @@ class Painter:
         self.margins = margins
         # The smallest text may be drawn (px): legible from across a room, never a footnote.
         self.text_floor = text_floor or default_text_floor(size)
+        self.headline_cap = headline_cap  # a text's largest size; None: a seventh of the frame's shorter side
         self._playlists: dict[str, Sequence[Slide]] = {}
         self._scales: dict[tuple[str, str], dict[str, TextSizes]] = {}
         self.idle = idle or IdleConfig()
@@ -99,11 +102,62 @@ class Painter:
         self._decoding: OrderedDict[PreparedKey, Future[Picture]] = OrderedDict()
         self._first = first  # see decode_first_picture: waited for before any picture is made
         self._reported: set[tuple[str, str]] = set()
+        self.feeds: Mapping[str, Feed] = {}  # the feeds' data, for texts with {feed.field} in them
+
+    def for_zone(self, size: tuple[int, int], background: Color, *, widget: bool = False) -> Painter:
+        """A painter for a layout's zone of ``size``: the same fonts, files, caches and rules.
+
+        The text floor is the screen's, or the zone's own (1/30 of its shorter side) where that
+        is smaller: a ticker or a clock in a narrow zone still fits its text. A ``widget``'s
+        text may be as large as a full-screen slide's (a seventh of the screen's shorter side):
+        a clock is meant to be read from afar, however small its zone.
+        """
+        return Painter(
+            self.media,
+            size,
+            self.fonts,
+            margins=self.margins,
+            max_megapixels=self.max_pixels / 1_000_000,
+            idle=IdleConfig(color=background),
+            cache_size=self.cache_size,
+            settle=self.settle,
+            wall=self.wall,
+            prepared=self.prepared,
+            decode_ahead=self.decode_ahead,
+            text_floor=min(self.text_floor, default_text_floor(size)),
+            headline_cap=round(min(self.size) * 0.84 / 7) if widget else None,
+        )
 
     def key_for(self, slide: Slide | None) -> SlideKey:
         """The cache key of ``slide`` as its files are now. Raises MediaError if one is missing."""
+        slide = self.filled(slide)
         paths = slide.media_paths if slide else ((self.idle.image,) if self.idle.image else ())
         return SlideKey(slide, self.size, tuple(self._stamp(p) for p in paths), self.text_sizes(slide))
+
+    def filled(self, slide: Slide | None) -> Slide | None:
+        """``slide`` with the ``{feed.field}`` of its text and subtitle filled from :attr:`feeds`.
+
+        A text whose braces are not such fields is shown as written. Raises MediaError when a
+        feed it names has no data (or it is older than the slide's ``stale_after``): the
+        slide is skipped, and what is on screen stays.
+        """
+        if slide is None or slide.kind != "text":
+            return slide
+        texts = {"text": slide.text, "subtitle": slide.subtitle}
+        changes: dict[str, Any] = {}
+        for name, text in texts.items():
+            if not text or "{" not in text:
+                continue
+            try:
+                if not template_fields(text):
+                    continue
+            except ValueError:
+                continue  # not a template: braces of its own
+            value = fill(text, self.feeds, self.wall(), slide.stale_after)
+            if value is None:
+                raise MediaError(f"{slide.id}: the feed data its {name} needs is missing or too old")
+            changes[name] = value
+        return replace(slide, **changes) if changes else slide
 
     def use_playlists(self, playlists: Iterable[Playlist]) -> None:
         """The playlists now loaded, whose type scales the slides are drawn at."""
@@ -155,7 +209,7 @@ class Painter:
         key = self.key_for(slide)
         surface = self._cache.get(key)
         if surface is None:
-            surface = self._paint(slide) if slide else self._paint_idle()
+            surface = self._paint(key.slide) if key.slide else self._paint_idle()
             self._cache[key] = surface
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
@@ -221,6 +275,7 @@ class Painter:
                 margins=self.margins,
                 floor=self.text_floor,
                 sizes=self.text_sizes(slide),
+                largest=self.headline_cap,
             )
             self._report(slide, drawn.missing, drawn.cut)
         elif slide.kind == "video" and slide.media:

@@ -80,12 +80,14 @@ def _slide_layouts(
     safe: pygame.Rect,
     floor: int,
     sizes: TextSizes | None,
+    largest: int | None = None,
 ) -> tuple[TextLayout, TextLayout | None]:
     """Main text and subtitle laid out in ``safe``: at ``sizes`` when they fit there, else as
-    large as fits (a slide set to a playlist's scale shrinks further only if it must)."""
+    large as fits (a slide set to a playlist's scale shrinks further only if it must), up to
+    ``largest`` (default: a seventh of the frame's shorter side)."""
     # The largest a main text is set: a headline, not a wall. One short word must not fill
     # the screen edge to edge, and on a portrait screen the width decides.
-    cap = max(floor, round(min(safe.w / 0.84, safe.h / 0.84) / 7))
+    cap = max(floor, largest or round(min(safe.w / 0.84, safe.h / 0.84) / 7))
     if sizes is not None and sizes.main is not None:
         pair = _pair(chain, text, subtitle, sizes.main, sizes.subtitle, safe)
         if pair is not None:
@@ -132,15 +134,17 @@ def draw_text_slide(
     margins: tuple[float, float] = (0.08, 0.08),
     floor: int = MIN_SIZE,
     sizes: TextSizes | None = None,
+    largest: int | None = None,
 ) -> Drawn:
     """Draw text as large as fits the safe area, with an optional smaller subtitle below it.
 
     ``sizes``: the playlist's type scale (see :func:`player.render.typescale.type_scale`);
     without it, as large as fits. margins are fractions of the width and height left empty
-    on each side.
+    on each side. ``largest``: the main text's largest size (a widget's zone caps it by the
+    screen's size, not its own: a clock in a small zone is still set large).
     """
     safe = safe_area(surface.get_size(), margins)
-    main, sub = _slide_layouts(chain, text, subtitle, safe, floor, sizes)
+    main, sub = _slide_layouts(chain, text, subtitle, safe, floor, sizes, largest)
     height = main.height + (_gap(main.size) + sub.height if sub else 0)
     top = align_span(valign, safe.top, safe.h, height)
     draw_layout(surface, main, chain, (safe.x, top, safe.w, main.height), color, align=align, valign="top")

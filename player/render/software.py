@@ -18,16 +18,19 @@ from player.render.frame import Frame
 def draw_frame(target: pygame.Surface, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface]) -> None:
     """Draw ``frame`` onto ``target``; every layer's key must be in ``surfaces``."""
     target.fill(frame.background)
+    size = target.get_size()
     for layer in frame.layers:
         surface = surfaces[layer.key]
-        if layer.alpha <= 0:
+        part = layer.visible(surface.get_size(), size) if layer.alpha > 0 else None
+        if part is None:
             continue
+        source, destination = part
         if layer.alpha >= 255:
-            target.blit(surface, (layer.x, layer.y))
+            target.blit(surface, destination[:2], source)
         else:
             # Per-surface alpha on an opaque surface: one blend pass, no copy.
             surface.set_alpha(layer.alpha)
-            target.blit(surface, (layer.x, layer.y))
+            target.blit(surface, destination[:2], source)
             surface.set_alpha(None)
 
 

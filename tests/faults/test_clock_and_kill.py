@@ -56,7 +56,7 @@ def test_clock_jumps_by_days_keep_the_schedule_right(player) -> None:  # type: i
         expected = timetable.at(now)
         assert (player.decision.playlist, player.decision.slide_index) == (expected.playlist, expected.slide_index)
         # Not stuck: what is pinned on screen is the slide the schedule names (or its incoming transition).
-        assert player._on_screen is not None
+        assert player.on_screen is not None
 
 
 def test_playing_through_a_dst_change_at_speed(player) -> None:  # type: ignore[no-untyped-def]
