@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path, PurePosixPath
 
 import requests
@@ -25,6 +26,7 @@ from player.ops.atomic import write_bytes_atomic
 
 BROWSERS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")  # Debian; Raspberry Pi OS
 MAX_PNG_BYTES = 64 * 1024 * 1024
+GROUP_GONE_S = 2.0  # how long a killed browser's processes get to exit
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Quiet: no first-run work, no component or safe-browsing updates, no metrics, no crash
 # uploads, no extensions. What the page itself asks for is all it fetches.
@@ -145,9 +147,32 @@ def run_browser(command: list[str], deadline: float, env: dict[str, str], folder
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the browser's whole group, and wait until none of it runs (its profile is deleted next)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)  # the group's id is the leader's pid (start_new_session)
     process.wait()
+    until = time.monotonic() + GROUP_GONE_S
+    while _group_runs(process.pid) and time.monotonic() < until:
+        time.sleep(0.02)  # a killed process takes a moment to exit
+
+
+def _group_runs(group: int) -> bool:
+    """Whether a process of ``group`` still runs (zombies do not: they wait for init to reap them)."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return False
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                state, _, pgrp = handle.read().rsplit(b")", 1)[1].split()[:3]
+        except (OSError, ValueError):  # ended meanwhile
+            continue
+        if int(pgrp) == group and state not in (b"Z", b"X"):
+            return True
+    return False
 
 
 def _last_words(log: bytes) -> str:
