@@ -35,7 +35,7 @@ def test_timeline_stretches_and_slides(run_cli) -> None:  # type: ignore[no-unty
     result = run_cli("schedule", "--from", "2018-02-08T12:00", "--to", "2018-02-09T12:00", "--json", cwd=REPO)
     assert result.status == 0, result.stderr
     assert json.loads(result.stdout) == [
-        {"start": "2018-02-08T12:00:00+09:00", "end": "2018-02-08T23:00:00+09:00", "playlist": "launch-teaser"},
+        {"start": "2018-02-08T12:00:00+09:00", "end": "2018-02-08T23:00:00+09:00", "playlist": "layout:games-wall"},
         {"start": "2018-02-08T23:00:00+09:00", "end": "2018-02-09T06:00:00+09:00", "playlist": "house"},
         {"start": "2018-02-09T06:00:00+09:00", "end": "2018-02-09T12:00:00+09:00", "playlist": "greatness-of-small"},
     ]

@@ -22,6 +22,8 @@ from player.ops.statedir import StateDir
 
 log = logging.getLogger("player")
 
+DEFAULT_SIZE = (1920, 1080)  # the screen headless commands lay out for when display.size is auto
+
 
 def zone_of(config: Config) -> ZoneInfo:
     """The configured time zone (UTC if none): where naive times are, and how times are shown."""

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from player.cli.options import instant, load_content, load_timetable, size_option, zone_of
+from player.cli.options import DEFAULT_SIZE, instant, load_content, load_timetable, size_option, zone_of
 from player.core.config import Config
 from player.core.errors import UsageError
 from player.ops.environment import Environment
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from player.render.slides import Painter
     from player.render.text import FontChain
 
-DEFAULT_SIZE = (1920, 1080)
 
 
 def add_render_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from player.cli.options import instant, size_option, zone_of
-from player.cli.render import DEFAULT_SIZE, add_render_command, painter_for, prepared_cache, write_sheet
+from player.cli.options import DEFAULT_SIZE, instant, size_option, zone_of
+from player.cli.render import add_render_command, painter_for, prepared_cache, write_sheet
 from player.core.config import Config
 from player.core.errors import NoDisplay, PlayerError, UsageError
 from player.ops.environment import Environment

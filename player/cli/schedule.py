@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
 from player.cli.command import ExitStatus, add_command
-from player.cli.options import instant, load_timetable, zone_of
+from player.cli.options import DEFAULT_SIZE, instant, load_content, zone_of
 from player.core.errors import UsageError
+from player.core.layout import main_zone
+from player.core.stage import StagePlan
 
 if TYPE_CHECKING:
     from player.cli.command import Subcommands
@@ -40,9 +42,13 @@ def cmd_schedule(args: argparse.Namespace, config: Config, env: Environment) -> 
     configured time zone. Output times carry their offset.
     """
     zone = zone_of(config)
-    timetable = load_timetable(config, env)
+    content = load_content(config, env)
+    plan = StagePlan(content.timetable.playlists, content.layouts)
+    if not content.layouts:
+        plan.full_screen = content.timetable
+    screen = config.display.size or DEFAULT_SIZE
     if args.at:
-        record = _localise(timetable.at(instant(args.at, config, "--at")).as_json(), zone)
+        record = _localise(_decision_at(plan, instant(args.at, config, "--at"), screen), zone)
         if args.json:
             print(json.dumps(record, ensure_ascii=False), file=env.stdout)
         else:
@@ -50,7 +56,7 @@ def cmd_schedule(args: argparse.Namespace, config: Config, env: Environment) -> 
                 print(f"{key:12} {value if value is not None else '-'}", file=env.stdout)
         return ExitStatus.OK
     start, end = _span(args, config)
-    rows = _slide_rows(timetable, start, end) if args.slides else _stretch_rows(timetable, start, end)
+    rows = _slide_rows(plan, screen, start, end) if args.slides else _stretch_rows(plan, start, end)
     rows = [_localise(row, zone) for row in rows]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1), file=env.stdout)
@@ -71,11 +77,36 @@ def _span(args: argparse.Namespace, config: Config) -> tuple[datetime, datetime]
     return start, end
 
 
-def _stretch_rows(timetable: Timetable, start: datetime, end: datetime) -> list[Row]:
-    return [{"start": s.start, "end": s.end, "playlist": s.playlist} for s in timetable.stretches(start, end)]
+def _decision_at(plan: StagePlan, at: datetime, screen: tuple[int, int]) -> Row:
+    """What the screen shows at ``at``; on a layout, its main zone's slide, with the layout and zone named."""
+    layout = plan.at(at).layout
+    zone = main_zone(layout, screen) if layout is not None else None
+    if layout is None:
+        return plan.full_screen.at(at).as_json()
+    if zone is None:
+        return {"at": at, "playlist": None, "layout": layout.name}
+    return {**plan.zone_timetable(layout, zone).at(at).as_json(), "layout": layout.name, "zone": zone.name}
 
 
-def _slide_rows(timetable: Timetable, start: datetime, end: datetime) -> list[Row]:
+def _stretch_rows(plan: StagePlan, start: datetime, end: datetime) -> list[Row]:
+    """Who has the screen: a playlist, ``layout:NAME``, or nobody (idle)."""
+    return [{"start": s.start, "end": s.end, "playlist": s.playlist} for s in plan.stretches(start, end)]
+
+
+def _slide_rows(plan: StagePlan, screen: tuple[int, int], start: datetime, end: datetime) -> list[Row]:
+    """Each slide shown; while a layout has the screen, the slides of its main zone."""
+    if not plan.layouts:
+        return _slides_of(plan.full_screen, start, end)
+    rows: list[Row] = []
+    for stretch in plan.stretches(start, end):
+        layout = plan.layout_named(stretch.playlist)
+        zone = main_zone(layout, screen) if layout is not None else None
+        timetable = plan.zone_timetable(layout, zone) if layout is not None and zone is not None else plan.full_screen
+        rows.extend(_slides_of(timetable, stretch.start, stretch.end))
+    return rows
+
+
+def _slides_of(timetable: Timetable, start: datetime, end: datetime) -> list[Row]:
     return [
         {
             # The first and last slide are clipped to the span asked for.

@@ -192,3 +192,17 @@ class Layout:
     def media_paths(self) -> tuple[str, ...]:
         """The media files the layout's own widgets need (a logo)."""
         return tuple(zone.widget.media for zone in self.zones if isinstance(zone.widget, Logo))
+
+
+def main_zone(layout: Layout, screen: tuple[int, int]) -> Zone | None:
+    """The zone whose slides count as the screen's (proof of play, status, ``signage schedule``):
+    the largest zone of playlists (the first listed among equals); None if the layout has none."""
+    best: Zone | None = None
+    best_area = -1
+    for zone in layout.zones:
+        if zone.widget is not None:
+            continue
+        _, _, width, height = zone.area.on(screen)
+        if width * height > best_area:
+            best, best_area = zone, width * height
+    return best

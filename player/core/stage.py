@@ -19,7 +19,7 @@ from datetime import datetime
 
 from player.core.layout import Layout, Zone
 from player.core.model import Playlist, Slide
-from player.core.scheduler import Timetable
+from player.core.scheduler import Stretch, Timetable
 
 LAYOUT_PREFIX = "layout:"  # the stand-in playlists' names (not a valid playlist name: ':' is kept out)
 # A layout's stand-in slide: long, so that the stage changes only when schedules say so.
@@ -60,6 +60,17 @@ class StagePlan:
         name = decision.playlist or ""
         layout = self._layouts.get(name[len(LAYOUT_PREFIX) :]) if name.startswith(LAYOUT_PREFIX) else None
         return Stage(layout, decision.next_change)
+
+    def stretches(self, start: datetime, end: datetime) -> list[Stretch]:
+        """Who has the screen over ``[start, end)``: a full-screen playlist's name, a layout's
+        as ``layout:NAME``, or None (idle)."""
+        return (self._top or self.full_screen).stretches(start, end)
+
+    def layout_named(self, stand_in: str | None) -> Layout | None:
+        """The layout a stretch's ``layout:NAME`` names (None for a playlist or idle)."""
+        if stand_in is None or not stand_in.startswith(LAYOUT_PREFIX):
+            return None
+        return self._layouts.get(stand_in[len(LAYOUT_PREFIX) :])
 
     def zone_timetable(self, layout: Layout, zone: Zone) -> Timetable:
         """The schedule of the playlists ``zone`` of ``layout`` plays."""

@@ -27,7 +27,7 @@ import pygame
 
 from player.core.errors import MediaError
 from player.core.feeddata import Feed, fill
-from player.core.layout import CLEAR, Clock, Countdown, Layout, Logo, QrCode, TextBox, Ticker, Widget, Zone
+from player.core.layout import CLEAR, Clock, Countdown, Layout, Logo, QrCode, TextBox, Ticker, Widget, Zone, main_zone
 from player.core.model import Color, Slide
 from player.core.stage import StagePlan
 from player.core.widgettime import clock_next_change, clock_text, countdown_next_change, countdown_text, ticker_offset
@@ -215,7 +215,7 @@ def zone_channels(
     The main channel (proof of play, status) is the largest zone of playlists.
     """
     screen = painter.size
-    main = _main_zone(layout, screen)
+    main = main_zone(layout, screen)
     channels: list[Channel] = []
     for zone in layout.drawing_order:
         area = zone.area.on(screen)
@@ -250,13 +250,6 @@ def zone_channels(
         widget_painter = painter.for_zone(size, background, widget=True)
         channels.append(WidgetChannel(WidgetArt(zone, area, widget_painter, background)))
     return channels
-
-
-def _main_zone(layout: Layout, screen: tuple[int, int]) -> Zone | None:
-    zones = [zone for zone in layout.zones if zone.widget is None]
-    if not zones:
-        return None
-    return max(zones, key=lambda zone: zone.area.on(screen)[2] * zone.area.on(screen)[3])
 
 
 def widget_background(widget: Widget, layout_background: Color) -> Color:
