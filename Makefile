@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 DEB_PACKAGES := fonts-noto-cjk fonts-noto-core fonts-noto-color-emoji fonts-dejavu-core fontconfig libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri
 # And what only the tests need: nginx for the end-to-end sync test, shellcheck for the
 # install scripts, Xvfb for the tests on a real X server. `make demo` does not install them.
-TEST_DEB_PACKAGES := nginx shellcheck xvfb
+TEST_DEB_PACKAGES := nginx shellcheck xvfb chromium
 
 .PHONY: demo test lint unit system-deps test-deps venv sheet clean help bench soak lock box-test
 

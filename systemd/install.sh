@@ -13,7 +13,7 @@
 # docs/deploy.md walks through a whole installation.
 set -euo pipefail
 
-readonly UNITS=(signage-player.service signage-sync.service)
+readonly UNITS=(signage-player.service signage-sync.service signage-feeds.service)
 readonly SERVICE_USER=signage
 readonly SERVICE_GROUPS=(video render input)
 # What the player needs from Debian. SDL itself comes inside the pygame-ce wheel, but its
@@ -22,6 +22,8 @@ readonly SERVICE_GROUPS=(video render input)
 # console box (make box-test): SDL's renderer tries desktop OpenGL first, and without
 # libGL.so.1 it ended on its OpenGL ES 1 renderer, which has no render targets.
 # v4l-utils brings cec-ctl, which switches the panel off and on over HDMI-CEC (display.on_hours).
+# Not chromium: only web-page slides need it (signage-feeds snapshots them), and it is a few
+# hundred MB. `sudo apt-get install chromium` on screens that show web pages (docs/feeds.md).
 readonly PACKAGES=(
   python3-venv fonts-noto-cjk fonts-noto-core fonts-noto-color-emoji fonts-dejavu-core fontconfig
   libdrm2 libgbm1 libegl1 libgles2 libgl1 libegl-mesa0 libgl1-mesa-dri
@@ -143,6 +145,7 @@ install_units() {
   done
   # The units' Documentation= points here: `systemctl status` shows it.
   put_file "$SOURCE/docs/deploy.md" "$ROOT/opt/signage/docs/deploy.md" 0644
+  put_file "$SOURCE/docs/feeds.md" "$ROOT/opt/signage/docs/feeds.md" 0644
 }
 
 # The repository's config with the folders moved to /var/lib/signage and the demo's time zone
@@ -339,7 +342,7 @@ systemd_running() {
 start_services() {
   local unit
   if ! system; then
-    skipped "systemctl daemon-reload; systemctl enable ${UNITS[*]}; systemctl start signage-player"
+    skipped "systemctl daemon-reload; systemctl enable ${UNITS[*]}; systemctl start signage-player signage-feeds"
     return
   fi
   if ! systemd_running; then
@@ -369,12 +372,20 @@ start_services() {
     systemctl restart signage-player.service
     # Sync runs only once /etc/signage/publisher.pub exists (ConditionPathExists).
     systemctl try-restart signage-sync.service
+    systemctl restart signage-feeds.service
     changed "signage-player (re)started"
   elif systemctl is-active --quiet signage-player.service; then
     unchanged "signage-player running"
   else
     systemctl start signage-player.service
     changed "signage-player started"
+  fi
+  # Feeds runs on every screen (it idles with nothing to fetch), so it is started, not tried.
+  if systemctl is-active --quiet signage-feeds.service; then
+    unchanged "signage-feeds running"
+  else
+    systemctl start signage-feeds.service
+    changed "signage-feeds started"
   fi
 }
 

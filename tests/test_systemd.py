@@ -23,6 +23,7 @@ UNITS = REPO / "systemd"
 INSTALL = UNITS / "install.sh"
 PLAYER = "signage-player.service"
 SYNC = "signage-sync.service"
+FEEDS = "signage-feeds.service"
 SIGNAGE = "/opt/signage/venv/bin/signage"
 # Commands that change the machine, not files: with --root, install.sh must run none of them.
 SYSTEM_COMMANDS = (
@@ -92,7 +93,7 @@ def analyze(*args: str | Path) -> subprocess.CompletedProcess[str]:
 # -- systemd's own checks ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [PLAYER, SYNC])
+@pytest.mark.parametrize("name", [PLAYER, SYNC, FEEDS])
 def test_unit_verifies_without_a_single_warning(name: str, tmp_path: Path) -> None:
     result = analyze("verify", "--man=no", runnable_copy(name, tmp_path))
     output = (result.stdout + result.stderr).strip()
@@ -111,7 +112,7 @@ def test_verify_does_report_what_it_does_not_understand(tmp_path: Path) -> None:
     assert "sometimes" in text
 
 
-@pytest.mark.parametrize(("name", "ceiling"), [(PLAYER, 1.7), (SYNC, 1.4)])
+@pytest.mark.parametrize(("name", "ceiling"), [(PLAYER, 1.7), (SYNC, 1.4), (FEEDS, 1.6)])
 def test_offline_security_review_stays_low(name: str, ceiling: float, tmp_path: Path) -> None:
     # The score docs/deploy.md quotes; a lost hardening line raises it past the ceiling.
     result = analyze("security", "--offline=yes", "--no-pager", runnable_copy(name, tmp_path))
@@ -140,7 +141,7 @@ HARDENING = {
 }
 
 
-@pytest.mark.parametrize("name", [PLAYER, SYNC])
+@pytest.mark.parametrize("name", [PLAYER, SYNC, FEEDS])
 def test_hardening_keys_are_set(name: str) -> None:
     unit = read_unit(name)
     for key, expected in HARDENING.items():
@@ -218,6 +219,49 @@ def test_sync_service_shape() -> None:
     assert "network-online.target" in one(unit, "Unit", "Wants").split()
 
 
+def test_feeds_service_shape() -> None:
+    """Like sync (its own process, restarted, watched), and below the player in CPU and memory."""
+    unit = read_unit(FEEDS)
+    assert one(unit, "Service", "ExecStart") == f"{SIGNAGE} --config /etc/signage/player.yaml feeds"
+    expected = {
+        "Type": "notify",
+        "NotifyAccess": "main",
+        "WatchdogSec": "120",
+        "Restart": "always",
+        "RestartSec": "10",
+        "User": "signage",
+        "Group": "signage",
+        "PrivateDevices": "yes",
+        "PrivateTmp": "yes",  # Chromium's throw-away profiles
+        "ReadWritePaths": "/var/lib/signage/media",  # feeds/ and web/ only
+        "SyslogIdentifier": "signage-feeds",
+        "OOMScoreAdjust": "500",  # the kernel takes a heavy page's browser before the player
+    }
+    for key, value in expected.items():
+        assert one(unit, "Service", key) == value, key
+    assert one(unit, "Service", "MemoryMax").endswith("M")
+    assert int(one(unit, "Service", "Nice")) > 0
+    # Chromium's JavaScript engine needs writable and executable memory.
+    assert values(unit, "Service", "MemoryDenyWriteExecute") in ([], ["no"])
+    assert {"AF_INET", "AF_INET6", "AF_UNIX"} <= set(one(unit, "Service", "RestrictAddressFamilies").split())
+    assert values(unit, "Unit", "ConditionPathExists") == [], "it runs on every screen, idle when nothing is set up"
+    assert one(unit, "Unit", "StartLimitIntervalSec") == "0"
+    assert "network-online.target" in one(unit, "Unit", "After").split()
+    assert one(unit, "Install", "WantedBy") == "multi-user.target"
+
+
+def test_the_feeds_deadlines_stay_under_the_watchdog() -> None:
+    """A fetch or a snapshot sends no watchdog ping while it runs: its longest allowed deadline is shorter."""
+    from player.core.config import Config, parse_config
+    from player.core.errors import ConfigError
+
+    watchdog = float(one(read_unit(FEEDS), "Service", "WatchdogSec"))
+    base = Config(source="x", playlists=Path("p"), media=Path("m"), state=Path("s"))
+    assert parse_config("feeds: {fetch_deadline: 90s, snapshot_deadline: 90s}", "x", base).feeds.fetch_deadline < watchdog
+    with pytest.raises(ConfigError):
+        parse_config(f"feeds: {{snapshot_deadline: {watchdog:g}s}}", "x", base)
+
+
 # -- install.sh into a scratch root ---------------------------------------------------------------
 
 
@@ -282,10 +326,11 @@ def test_install_twice_into_a_scratch_root(install) -> None:  # type: ignore[no-
     root: Path = install.root
     first = install()
     assert changes(first) > 0
-    for name in (PLAYER, SYNC):
+    for name in (PLAYER, SYNC, FEEDS):
         unit = root / "etc/systemd/system" / name
         assert unit.read_bytes() == (UNITS / name).read_bytes()
         assert mode(unit) == 0o644
+    assert (root / "opt/signage/docs/feeds.md").read_bytes() == (REPO / "docs/feeds.md").read_bytes()
     for sub in ("playlists", "media", "state"):
         assert (root / "var/lib/signage" / sub).is_dir()
         assert not any((root / "var/lib/signage" / sub).iterdir()), "no demo content without --demo"
@@ -338,6 +383,7 @@ def test_uninstall_keeps_content_and_purge_removes_it(install) -> None:  # type:
     install("--uninstall")
     assert not (root / "etc/systemd/system" / PLAYER).exists()
     assert not (root / "etc/systemd/system" / SYNC).exists()
+    assert not (root / "etc/systemd/system" / FEEDS).exists()
     assert not (root / "etc/signage/player.yaml").exists()
     assert not (root / "opt/signage").exists()
     assert (root / "etc/signage/publisher.pub").exists(), "the operator's key is not install.sh's to remove"

@@ -617,8 +617,9 @@ _SOURCE_PARSERS: dict[str, Parser] = {
     "fields": _feed_fields,
     "max_items": _max_items,
 }
+# At most 90 s: under the watchdog of signage-feeds.service (120 s), which hears nothing during one.
 _FEEDS_PARSERS: dict[str, Parser] = {
-    "fetch_deadline": _deadline(1.0, 600.0),
-    "snapshot_deadline": _deadline(1.0, 600.0),
+    "fetch_deadline": _deadline(1.0, 90.0),
+    "snapshot_deadline": _deadline(1.0, 90.0),
     "browser": _optional_text,
 }
