@@ -236,7 +236,11 @@ class FeedService:
         if not force and self._monotonic() < self._pages_read + RESCAN_EVERY:
             return
         self._pages_read = self._monotonic()
-        pages = self._shown_pages()
+        try:
+            pages = self._shown_pages()
+        except Exception as error:  # a loader bug must not stop the feeds: keep the pages known
+            log.error("web pages: reading the content failed (%s, a bug worth reporting)", error, exc_info=True)
+            return
         known = self._pages
         self._pages = {}
         for page in pages:

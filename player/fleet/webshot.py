@@ -95,6 +95,7 @@ def take_snapshot(
             browser failed, or its picture is not a PNG of ``page.size`` (the last good one stays).
     """
     target = _target(media, page.path)
+    until = time.monotonic() + deadline  # one deadline for the question and the browser together
     try:
         probe(session, page.url, deadline)
     except FeedError as error:
@@ -111,7 +112,10 @@ def take_snapshot(
             "LANG": "C.UTF-8",
             "TZ": timezone,  # a clock on the page says the screen's time
         }
-        status, said = run_browser(command, deadline, env, folder)
+        try:
+            status, said = run_browser(command, max(1.0, until - time.monotonic()), env, folder)
+        except TimeoutError:
+            raise WebshotError(f"the page did not finish loading within {deadline:g} s: cut off") from None
         if status != 0:
             raise WebshotError(f"{browser} exited with status {status}{': ' + said if said else ''}")
         data = _read_picture(picture)
@@ -126,6 +130,8 @@ def take_snapshot(
 def run_browser(command: list[str], deadline: float, env: dict[str, str], folder: Path) -> tuple[int, str]:
     """Run ``command`` in its own process group, killed whole at ``deadline``; its status and last words.
 
+    Raises TimeoutError when it was killed at the deadline.
+
     The group is killed after a normal exit too: a renderer or helper left behind would keep
     memory (and the page's connections) until the next reboot.
     """
@@ -137,7 +143,7 @@ def run_browser(command: list[str], deadline: float, env: dict[str, str], folder
             status = process.wait(timeout=deadline)
         except subprocess.TimeoutExpired:
             _kill_group(process)
-            raise WebshotError(f"the page did not finish loading within {deadline:g} s: cut off") from None
+            raise TimeoutError(f"killed after {deadline:.3g} s") from None
         except BaseException:
             _kill_group(process)
             raise
