@@ -7,6 +7,7 @@ software renderer), and the QR code is read back by a real decoder (zxing-cpp).
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -122,7 +123,7 @@ zones:
 
 
 def test_areas_take_fractions_percentages_and_pixels() -> None:
-    timetable, layouts = loaded(
+    _timetable, layouts = loaded(
         left=SLIDES, wall="zones:\n  - {area: [10%, 0, 480px, 0.5], playlists: left}\n  - {area: [0, 0.5, 1, 50%], text: Hi}\n"
     )
     zones = layouts[0].zones
@@ -202,7 +203,7 @@ def test_three_zones_show_no_blank_frame_over_a_hundred_changes(tmp_path: Path, 
     changes = 0
     for area in areas[:2]:
         incoming = [[layer.key for layer in frame.layers if layer.clip == area][-1] for frame in frames]
-        changes += sum(1 for a, b in zip(incoming, incoming[1:], strict=False) if a != b)
+        changes += sum(1 for a, b in itertools.pairwise(incoming) if a != b)
     assert changes >= 100
     assert len(frames) >= 250  # the ticker keeps frames coming at the refresh rate
     # Every frame draws the ticker from the same tile's texture: moved, never drawn again.

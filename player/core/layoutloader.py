@@ -269,7 +269,8 @@ def _span(value: Any) -> Span:
     if isinstance(value, int | float):
         number = float(value)
         if not math.isfinite(number) or not 0 <= number <= 1:
-            hint = f"; for pixels write {value:g}px" if math.isfinite(number) and number > 1 and number.is_integer() else ""
+            whole = math.isfinite(number) and number > 1 and number.is_integer()
+            hint = f"; for pixels write {value:g}px" if whole else ""
             raise ValueError(f"{value:g} is not a fraction from 0 to 1{hint}")
         return Span(number)
     if isinstance(value, str):
