@@ -207,7 +207,7 @@ class FeedService:
             write_bytes_atomic(feed_path(self.folders.media, source.name), feed_file_bytes(feed))
         except OSError as error:
             return self._failed(job, f"cannot write {feed_path(self.folders.media, source.name)}: {error.strerror}")
-        return self._worked(job, f"{len(feed.items)} items, {len(feed.fields)} fields")
+        return self._worked(job, f"{_count(len(feed.items), 'item')}, {_count(len(feed.fields), 'field')}")
 
     def _read_feed(self, name: str) -> Feed | None:
         path = feed_path(self.folders.media, name)
@@ -299,3 +299,7 @@ class FeedService:
         job.due = next_due(self._monotonic(), job.every, job.failures)
         self._report(f"{job.label}: {message}"[:200])
         return False
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}" if number == 1 else f"{number} {thing}s"
