@@ -341,3 +341,27 @@ def test_render_command_draws_the_demo_layout(tmp_path: Path) -> None:
     )
     record = json.loads(schedule.stdout)
     assert (record["layout"], record["zone"], record["playlist"]) == ("games-wall", "main", "launch-teaser")
+
+
+def test_validate_checks_qr_codes_and_feeds_where_the_screen_shows_them(tmp_path: Path) -> None:
+    folder = tmp_path / "playlists"
+    folder.mkdir()
+    (folder / "left.yaml").write_text(SLIDES)
+    (folder / "wall.yaml").write_text(
+        "zones:\n"
+        "  - {name: main, area: [0, 0, 0.9, 1], playlists: left}\n"
+        "  - {name: tiny, area: [0.9, 0, 0.1, 0.1], qr: https://example.com/a/rather/long/address/for/a/small/zone}\n"
+        "  - {name: faint, area: [0.9, 0.5, 0.1, 0.5], qr: {url: https://example.com, color: '#999999'}}\n"
+        "  - {name: news, area: [0, 0.9, 0.9, 0.1], ticker: {feed: headlines}}\n"
+    )
+    media_folder(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "player", "--playlists", str(folder), "--media", str(tmp_path / "media"), "validate"],
+        capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
+    )
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1, result.stdout + result.stderr
+    wall = str(folder / "wall.yaml")
+    assert any(line.startswith(f"{wall}:3:5: zones.tiny.qr: the zone is too small for this URL") for line in lines), lines
+    assert any(line.startswith(f"{wall}:4:5: zones.faint.qr: the QR code's colours #999999 on #ffffff are too alike") for line in lines), lines
+    assert any(line.startswith(f"{wall}:5:5: zones.news.ticker.feed: warning: no feed 'headlines' is configured") for line in lines), lines

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from player.cli.command import ExitStatus, add_command
+from player.cli.layoutcheck import layout_problems
 from player.cli.options import in_cwd
-from player.cli.textcheck import text_problems
+from player.cli.textcheck import frame_size, text_problems
 from player.content.durations import DurationCache
 from player.content.folder import load_paths, media_problems, playlist_files
 from player.core.errors import Problem, UsageError
@@ -44,6 +45,10 @@ def cmd_validate(args: argparse.Namespace, config: Config, env: Environment) -> 
     # Text set as the screen would set it: what does not fit, what no font draws. Warnings:
     # the slide still plays.
     warnings = text_problems(result.playlists, config)
+    # Layouts as they fall on this screen: QR codes a phone can read, feeds that exist.
+    layout_errors, layout_warnings = layout_problems(result.layouts, result.playlists, config, frame_size(config))
+    problems += layout_errors
+    warnings += layout_warnings
     for problem in sorted([*problems, *warnings], key=lambda p: p.location):
         print(problem, file=env.stdout)
     also = f", {len(warnings)} warning(s)" if warnings else ""
@@ -52,7 +57,8 @@ def cmd_validate(args: argparse.Namespace, config: Config, env: Environment) -> 
         print(f"{len(problems)} problem(s) in {files} file(s){also}", file=env.stderr)
         return ExitStatus.CONTENT_ERROR
     slides = sum(len(p.slides) for p in result.playlists)
-    print(f"{len(result.playlists)} playlist(s), {slides} slide(s): OK{also}", file=env.stderr)
+    layouts = f", {len(result.layouts)} layout(s)" if result.layouts else ""
+    print(f"{len(result.playlists)} playlist(s), {slides} slide(s){layouts}: OK{also}", file=env.stderr)
     return ExitStatus.OK
 
 
