@@ -23,7 +23,7 @@ from player.core.errors import ContentError, Location, PlayerError, Problem, Usa
 from player.ops.environment import Environment
 from tests.fleet import PLAYLIST
 
-COMMANDS = ["validate", "schedule", "run", "render", "keygen", "publish", "sync", "report", "screenshot", "status"]
+COMMANDS = ["validate", "schedule", "run", "render", "keygen", "publish", "sync", "feeds", "report", "screenshot", "status"]
 T0 = datetime(2030, 5, 6, 7, 8, 9, tzinfo=UTC)  # far from the machine's clock: a test sees which one was read
 
 

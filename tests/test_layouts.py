@@ -365,3 +365,25 @@ def test_validate_checks_qr_codes_and_feeds_where_the_screen_shows_them(tmp_path
     assert any(line.startswith(f"{wall}:3:5: zones.tiny.qr: the zone is too small for this URL") for line in lines), lines
     assert any(line.startswith(f"{wall}:4:5: zones.faint.qr: the QR code's colours #999999 on #ffffff are too alike") for line in lines), lines
     assert any(line.startswith(f"{wall}:5:5: zones.news.ticker.feed: warning: no feed 'headlines' is configured") for line in lines), lines
+
+
+def test_web_pages_are_taken_at_their_largest_zone_each() -> None:
+    from player.core.webpages import snapshot_path, web_pages
+
+    pages = (
+        "name: pages\nslides:\n  - {web: 'https://example.com/a'}\n  - {web: 'https://example.com/b', refresh: 2m}\n"
+    )
+    menu = "name: menu\nslides:\n  - {web: 'https://example.com/b', refresh: 30m}\n"
+    wall = (
+        "zones:\n  - {area: [0, 0, 0.5, 1], playlists: pages}\n  - {area: [0.5, 0, 0.5, 0.5], playlists: menu}\n"
+        "  - {area: [0.5, 0.5, 0.5, 0.5], text: hi}\n"
+    )
+    timetable, layouts = loaded(pages=pages, menu=menu, wall=wall)
+    slide = timetable.playlists[1].slides[0]
+    assert (slide.kind, slide.web, slide.media, slide.fit) == ("image", "https://example.com/a", snapshot_path("https://example.com/a"), "contain")
+    found = {page.url: page for page in web_pages(timetable.playlists, layouts, (1920, 1080))}
+    assert found["https://example.com/a"].size == (960, 1080)
+    # b is on two slides: the larger zone's size, the shorter interval (and a's size is not b's)
+    assert (found["https://example.com/b"].size, found["https://example.com/b"].every) == ((960, 1080), 120.0)
+    alone = {page.url: page for page in web_pages(timetable.playlists, (), (1080, 1920))}
+    assert alone["https://example.com/a"].size == (1080, 1920)  # full screen without a layout

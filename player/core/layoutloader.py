@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from player.core import fields
+from player.core.feeddata import NAME as FEED_NAME
 from player.core.layout import (
     TICKER_DIRECTIONS,
     WIDGET_KINDS,
@@ -234,7 +235,7 @@ def _parser(kind: str, key: str, timezone: str) -> Callable[[Any], Any]:
         "fit": fields.choice(FITS),
         "direction": fields.choice(TICKER_DIRECTIONS),
         "speed": _speed,
-        "feed": _layout_name,
+        "feed": _feed_name,
         "file": lambda v: fields.media_path(v, IMAGE_SUFFIXES),
         "url": _url,
         "to": _instant,
@@ -247,6 +248,14 @@ def _layout_name(value: Any) -> str:
     """A layout's, a zone's or a feed's name: letters, digits, `-` and `_`."""
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", value):
         raise ValueError(f"expected a name of letters, digits, - and _ (e.g. main-area), got {describe(value)}")
+    return value
+
+
+def _feed_name(value: Any) -> str:
+    """A feed's name as `feeds.sources` gives it (its data file's name): lower-case letters, digits, - and _."""
+    if not isinstance(value, str) or not FEED_NAME.fullmatch(value):
+        expected = "a feed's name of lower-case letters, digits, - and _ (e.g. news)"
+        raise ValueError(f"expected {expected}, got {describe(value)}")
     return value
 
 

@@ -48,15 +48,18 @@ def web_pages(playlists: Iterable[Playlist], layouts: Iterable[Layout], screen: 
     pages: dict[str, WebPage] = {}
     for playlist in playlists:
         sizes = zone_sizes.get(playlist.name, [screen])
-        size = max(sizes, key=lambda s: s[0] * s[1])
+        size = max(sizes, key=_area)
         for slide in playlist.slides:
             if slide.web is None or slide.media is None:
                 continue
             known = pages.get(slide.web)
-            if known is not None:
-                size = max((known.size, size), key=lambda s: s[0] * s[1])
-                every = min(known.every, slide.refresh)
-            else:
-                every = slide.refresh
-            pages[slide.web] = WebPage(slide.web, slide.media, size, every)
+            page = WebPage(slide.web, slide.media, size, slide.refresh)
+            if known is not None:  # the same page on another slide: the larger size, the shorter interval
+                larger, sooner = max(known.size, size, key=_area), min(known.every, slide.refresh)
+                page = WebPage(slide.web, slide.media, larger, sooner)
+            pages[slide.web] = page
     return tuple(pages.values())
+
+
+def _area(size: tuple[int, int]) -> int:
+    return size[0] * size[1]
