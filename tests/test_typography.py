@@ -100,6 +100,18 @@ def test_korean_breaks_between_words_only(chain: FontChain) -> None:
         assert " ".join(wrap(voice, text, 50, width)).split() == text.split()
 
 
+@pytest.mark.parametrize("text", ["개막까지 4일", "To the greatness of small", "小さなことの偉大さに"])
+def test_a_smaller_size_that_keeps_words_whole_wins_over_breaking_one(chain: FontChain, text: str) -> None:
+    """A narrow zone (a layout's side column): the text is set smaller rather than broken inside a word."""
+    voice = chain.speaking("")
+    largest = fit_text(voice, text, 200, 400, max_size=120, min_size=10)
+    words = text.split() if " " in text else ["小さな", "ことの", "偉大さに"]
+    assert all(any(word in line for line in largest.lines) for word in words), largest.lines
+    # A box no size keeps a word whole in: the word is broken (cut at the floor only if it must).
+    tiny = fit_text(voice, "개막까지", 30, 400, max_size=120, min_size=20)
+    assert not tiny.cut and len(tiny.lines) >= 2
+
+
 def test_thai_breaks_at_its_spaces_and_never_before_mai_yamok(chain: FontChain) -> None:
     breaker = LineBreaker()
     text = "เราเชื่อว่าการกระทำเล็กๆ นำไปสู่ความยิ่งใหญ่"

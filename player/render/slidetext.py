@@ -26,6 +26,8 @@ from player.render.text import (
     fewer_lines_size,
     fit_text,
     largest_size,
+    widest_unit,
+    words_matter,
 )
 
 SUBTITLE_RATIO = 0.45  # largest subtitle size, as a fraction of the main text's
@@ -95,11 +97,18 @@ def _slide_layouts(
     if subtitle is None:
         return fit_text(chain, text, safe.w, safe.h, max_size=cap, min_size=floor, fewer_lines=True), None
 
+    whole_words = words_matter(text)  # as in text.fit_text: a smaller size keeping words whole wins
+
     def attempt(size: int, most_lines: int | None = None) -> tuple[TextLayout, TextLayout | None] | None:
+        if whole_words and widest_unit(chain, text, size) > safe.w:
+            return None
         got = _pair(chain, text, subtitle, size, max(floor, math.floor(size * SUBTITLE_RATIO)), safe)
         return None if got is None or (most_lines is not None and len(got[0].lines) > most_lines) else got
 
     best = largest_size(floor, cap, attempt)
+    if best is None:
+        whole_words = False
+        best = largest_size(floor, cap, attempt)
     if best is not None:
         return fewer_lines_size(best, lambda pair: (pair[0].size, len(pair[0].lines)), attempt, floor)
     # Even the floor overflows: share the height, cutting each short.

@@ -19,7 +19,7 @@ import pygame.freetype
 
 from player.render.bidi import line_is_rtl, mirrored, visual_pieces
 from player.render.fonts import FontChain, FontFile, Run, locate_fonts
-from player.render.linebreak import INSIDE, PHRASE, SEPARATOR, SEPARATORS
+from player.render.linebreak import INSIDE, PHRASE, SEPARATOR, SEPARATORS, is_thai
 
 __all__ = [
     "ELLIPSIS",
@@ -216,7 +216,7 @@ def balanced_lines(chain: FontChain, text: str, size: int, max_width: int) -> li
     if len(lines) < 2 or all(line[-1:] in SEPARATORS for line, _ in lines[:-1]):
         return lines  # one line, or broken at its separators: as a designer would break it
     # Never narrower than the widest word, or balancing would break words apart.
-    lo, hi = max(max_width // 2, _widest_unit(chain, text, size)), max_width
+    lo, hi = max(max_width // 2, widest_unit(chain, text, size)), max_width
     while hi - lo > max(2, size // 8):
         mid = (lo + hi) // 2
         if len(_wrap(chain, text, size, mid)) == len(lines):
@@ -226,7 +226,17 @@ def balanced_lines(chain: FontChain, text: str, size: int, max_width: int) -> li
     return _wrap(chain, text, size, hi)
 
 
-def _widest_unit(chain: FontChain, text: str, size: int) -> int:
+def words_matter(text: str) -> bool:
+    """Whether a size that keeps every word whole should win over a larger one.
+
+    Not for Thai: it has no spaces between words, so a line of Thai breaks between them (at
+    BudouX's cuts) as a matter of course, and keeping a whole sentence on one line would
+    shrink it to nothing.
+    """
+    return not any(is_thai(ch) for ch in text)
+
+
+def widest_unit(chain: FontChain, text: str, size: int) -> int:
     """Width of the widest run of text with no break opportunity between words or phrases."""
     widest = 0
     for para in _paragraphs(text):
@@ -336,14 +346,24 @@ def fit_text(
     sets the text on fewer lines wins ("Spring sale" on one line, not two). If nothing fits,
     the layout at min_size keeps only the lines that fit the height (and max_lines), the
     last one ending in an ellipsis, and is marked ``cut``.
+
+    A size at which every word (every phrase, in Korean, Japanese or Chinese) keeps whole on its
+    line wins over a larger one that would break a word apart ("개막까/지" in a narrow zone);
+    a word is broken only when no size down to ``min_size`` keeps it whole.
     """
+    whole_words = words_matter(text)
 
     def attempt(size: int, most_lines: int | None = max_lines) -> TextLayout | None:
+        if whole_words and widest_unit(chain, text, size) > box_w:
+            return None
         lay = build_layout(chain, text, _wrap(chain, text, size, box_w), size, line_spacing)
         too_many = most_lines is not None and len(lay.lines) > most_lines
         return None if too_many or lay.width > box_w or lay.height > box_h else lay
 
     best = largest_size(min_size, max(min_size, max_size), attempt)
+    if best is None:
+        whole_words = False  # no size keeps every word whole: break inside, as large as fits
+        best = largest_size(min_size, max(min_size, max_size), attempt)
     if best is None:
         return _cut_to_fit(chain, text, box_w, box_h, min_size, line_spacing, max_lines)
     if fewer_lines:
