@@ -48,7 +48,7 @@ MEDIA = REPO / "media"
 ONE_SLIDE = 'slides:\n  - text: "x"\n'
 # The `## ` section of the guide whose field tables describe each object of the schema.
 TABLE_SECTIONS = {"The playlist file": "playlist", "Slides": "slide", "Schedules": "schedule"}
-CONTENT_FIELDS = {"image", "text", "video", "id"}  # slide fields that are not style fields
+CONTENT_FIELDS = {"image", "text", "video", "web", "id"}  # slide fields that are not style fields
 
 
 # -- reading the guide ------------------------------------------------------------------------
@@ -144,7 +144,7 @@ def documented_fields() -> dict[str, set[str]]:
 
 
 def schema_object(name: str) -> dict[str, Any]:
-    return SCHEMA if name == "playlist" else SCHEMA["$defs"][name]
+    return SCHEMA["$defs"][name]
 
 
 def style_table() -> Table:

@@ -59,6 +59,23 @@ slides:
     color: "#ffffff"
     duration: 3600
 """
+# A layout dropped into the folder: a zone of slides beside a text widget and a QR code (no
+# ticker: a screen read is compared with renders 0.6 s apart, which a scrolling text never matches).
+ZONE_PLAYLIST = """name: box-zone
+slides:
+  - text: "A layout on the console"
+    background: "#2a9d8f"
+    color: "#ffffff"
+    duration: 3600
+"""
+LAYOUT = """name: box-layout
+priority: 95
+background: "#1d3557"
+zones:
+  - {name: main, area: [0, 0, 0.68, 1], playlists: box-zone}
+  - {name: words, area: [0.68, 0, 0.32, 0.4], text: {text: "작은 것의 위대함", background: "#e63946"}}
+  - {name: code, area: [0.68, 0.4, 0.32, 0.6], qr: "https://example.com/box-layout"}
+"""
 FLEET_PLAYLIST = """name: box-fleet
 priority: 80
 slides:
@@ -407,6 +424,28 @@ def check_drop(box: Box, screen: Screen) -> str:
     return f"shown in {shown:.1f} s; {result}"
 
 
+def check_layout(box: Box, screen: Screen) -> str:
+    """A layout dropped in shows as ``signage render`` draws it, its QR code readable on the real screen;
+    and the feeds service, the third unit, runs."""
+    import zxingcpp
+
+    folder = "/var/lib/signage/playlists"
+    box.put(f"{folder}/box-zone.yaml", ZONE_PLAYLIST.encode(), owner="signage:signage")
+    box.put(f"{folder}/box-layout.yaml", LAYOUT.encode(), owner="signage:signage")
+    shown = wait_status(box, lambda s: s.get("layout") == "box-layout" and s.get("playlist") == "box-zone", 30)
+    result = screen.matches_render("layout", timeout=45)
+    shot = screen.dump("layout-qr")
+    codes = [code.text for code in zxingcpp.read_barcodes(PILImage.open(shot).convert("RGB"))]
+    feeds = box.ssh("systemctl is-active signage-feeds", check=False).stdout.strip()
+    box.ssh(f"rm {folder}/box-layout.yaml {folder}/box-zone.yaml")
+    wait_status(box, lambda s: s.get("layout") is None, 30)
+    if codes != ["https://example.com/box-layout"]:
+        raise AssertionError(f"the QR code on the screen read {codes} ({shot.name})")
+    if feeds != "active":
+        raise AssertionError(f"signage-feeds is {feeds!r}, not active")
+    return f"shown in {shown:.1f} s; {result}; QR code read back from the screen; signage-feeds {feeds}"
+
+
 def wait_status(box: Box, predicate: Callable[[dict[str, object]], bool], timeout: float) -> float:
     start = time.monotonic()
     while time.monotonic() - start < timeout:
@@ -530,6 +569,7 @@ def main(argv: list[str] | None = None) -> int:
             checks.run("cost", lambda: check_cost(box, checks, args.cost_seconds))
             checks.run("status (live)", lambda: check_status(box, want_live=True))
             checks.run("drop", lambda: check_drop(box, screen))
+            checks.run("layout", lambda: check_layout(box, screen))
             checks.run("sync", lambda: check_sync(box, screen, work, server_root))
             checks.run("on_hours", lambda: check_on_hours(box, screen))
             checks.run("kill -9", lambda: check_kill(box, screen))
