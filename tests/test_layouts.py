@@ -387,3 +387,29 @@ def test_web_pages_are_taken_at_their_largest_zone_each() -> None:
     assert (found["https://example.com/b"].size, found["https://example.com/b"].every) == ((960, 1080), 120.0)
     alone = {page.url: page for page in web_pages(timetable.playlists, (), (1080, 1920))}
     assert alone["https://example.com/a"].size == (1080, 1920)  # full screen without a layout
+
+
+@pytest.mark.parametrize(
+    ("widget", "message"),
+    [
+        ("clock: \"HH:mm 'h\"", "a quote that is not closed"),
+        ("clock: Zeit HH", "which are no date or time fields"),
+        ("clock: \"'at noon'\"", "shows no date or time"),
+        ("text: {text: hi, stale_after: soon}", "zones[0].text.stale_after"),
+    ],
+)
+def test_widget_fields_are_checked_where_they_are_written(widget: str, message: str) -> None:
+    result = load_playlists({"wall.yaml": f"zones:\n  - area: [0, 0, 1, 1]\n    {widget}\n"})
+    assert result.layouts == ()
+    assert any(message in str(problem) and str(problem).startswith("wall.yaml:3:") for problem in result.problems), [
+        str(p) for p in result.problems
+    ]
+
+
+def test_a_web_page_is_refreshed_at_most_once_a_minute_and_its_snapshot_is_no_missing_file() -> None:
+    result = load_playlists({"p.yaml": "slides:\n  - {web: 'https://example.com/', refresh: 30s}\n"})
+    assert [str(p) for p in result.problems] == [
+        "p.yaml:2:44: slides[0].refresh: 30s is too often: each snapshot starts a browser; give at least 1m"
+    ]
+    result = load_playlists({"p.yaml": "slides:\n  - {web: 'https://example.com/', background_image: b.png}\n"})
+    assert [ref.path for ref in result.media] == ["b.png"]  # the snapshot is not reported missing before it is taken

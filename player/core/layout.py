@@ -140,6 +140,7 @@ class TextBox:
     align: Align = "center"
     valign: VAlign = "middle"
     lang: str = ""
+    stale_after: float | None = None  # feed data older than this (seconds) is not shown: the zone keeps its text
 
 
 Widget = Ticker | Clock | Countdown | QrCode | Logo | TextBox

@@ -36,7 +36,7 @@ from player.core.layout import (
     Layout as LayoutValue,
 )
 from player.core.model import ALIGNS, VALIGNS, Schedule
-from player.core.values import describe, parse_color, parse_timezone
+from player.core.values import describe, parse_color, parse_duration, parse_timezone
 from player.core.vocabulary import FITS, IMAGE_SUFFIXES
 from player.core.yamlnodes import NodeReader
 
@@ -57,7 +57,7 @@ _WIDGET_KEYS: dict[str, tuple[str, ...]] = {
     "countdown": ("to", "text", "after", "timezone", "lang", "color", "background"),
     "qr": ("url", "color", "background", "caption"),
     "image": ("file", "fit", "background"),
-    "text": ("text", "subtitle", "color", "background", "align", "valign", "lang"),
+    "text": ("text", "subtitle", "color", "background", "align", "valign", "lang", "stale_after"),
 }
 
 
@@ -77,7 +77,7 @@ class LayoutReader:
         if "name" in entries:
             name = r.convert(entries["name"], "name", _layout_name) or stem
         if "description" in entries:
-            r.convert(entries["description"], "description", str)
+            r.convert(entries["description"], "description", fields.text)
         priority = 0
         if "priority" in entries:
             priority = r.convert(entries["priority"], "priority", _whole) or 0
@@ -240,6 +240,7 @@ def _parser(kind: str, key: str, timezone: str) -> Callable[[Any], Any]:
         "url": _url,
         "to": _instant,
         "format": _pattern,
+        "stale_after": parse_duration,
     }
     return common.get(key, fields.text)
 
@@ -316,8 +317,9 @@ def _line(value: Any) -> str:
 
 
 def _url(value: Any) -> str:
-    if not isinstance(value, str) or not re.match(r"https?://[^\s/]+", value.strip()):
-        raise ValueError(f"expected a web address starting with https:// or http://, got {describe(value)}")
+    """What a QR code holds: a web address as a rule (validate warns of anything else: a Wi-Fi login is fine)."""
+    if not isinstance(value, str) or not value.strip() or any(ch.isspace() for ch in value.strip()):
+        raise ValueError(f"expected a web address such as https://example.com/page, got {describe(value)}")
     return value.strip()
 
 
@@ -333,8 +335,24 @@ def _instant(value: Any) -> datetime:
     raise ValueError(f"expected a date and time such as 2018-02-09 20:00, got {describe(value)}")
 
 
+# The pattern letters CLDR defines (babel formats these; any other letter is a mistake).
+_CLDR_FIELDS = frozenset("GyYuUrQqMLlwWdDFgEecabBhHKkjJCmsSAzZOvVXx")
+
+
 def _pattern(value: Any) -> str:
-    """A CLDR date pattern (checked by formatting with it: babel raises on a broken one)."""
+    """A CLDR date pattern: balanced quotes, at least one field, no letter CLDR does not know."""
+    from babel.dates import tokenize_pattern  # pure: it splits the text
+
+    example = "a date pattern such as HH:mm, EEEE d MMMM or M월 d일 EEEE"
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"expected a date pattern such as HH:mm or EEEE d MMMM, got {describe(value)}")
+        raise ValueError(f"expected {example}, got {describe(value)}")
+    if value.replace("''", "").count("'") % 2:
+        raise ValueError(f"{value!r} has a quote that is not closed: text is quoted 'like this' ('' is one quote)")
+    fields = [token[1][0] for token in tokenize_pattern(value) if token[0] == "field"]
+    unknown = sorted({letter for letter in fields if letter not in _CLDR_FIELDS})
+    if unknown:
+        letters = ", ".join(unknown)
+        raise ValueError(f"{value!r} uses {letters}, which are no date or time fields: quote literal text 'like this'")
+    if not fields:
+        raise ValueError(f"{value!r} shows no date or time: expected {example}")
     return value

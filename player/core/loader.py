@@ -342,26 +342,21 @@ class _Reader(NodeReader):
         kinds = [key for key in CONTENT_KEYS if key in entries]
         if len(kinds) != 1:
             found = " and ".join(f"`{k}`" for k in kinds) if kinds else "none"
-            self.problem(node, field, f"a slide needs exactly one of `image`, `text` or `video` (found {found})")
+            choices = "`image`, `text`, `video` or `web`"
+            self.problem(node, field, f"a slide needs exactly one of {choices} (found {found})")
             return None
         kind = kinds[0]
-        if kind == "web":
-            return self.read_web_slide(node, entries, field, default_id, defaults)
-        slide = replace(defaults, kind=kind, location=self.where(node))  # type: ignore[arg-type]
+        as_kind = "image" if kind == "web" else kind  # a web page is shown as a picture of it
+        slide = replace(defaults, kind=as_kind, location=self.where(node))  # type: ignore[arg-type]
         if kind == "video" and "duration" not in entries:
             slide = replace(slide, duration=None)  # `auto`: the file's own length
         slide_id = default_id
         if "id" in entries:
             slide_id = self.convert(entries["id"], f"{field}.id", _name) or default_id
-        slide = replace(slide, id=slide_id)
-        content = entries[kind]
-        if kind == "text":
-            slide = replace(slide, text=self.convert(content, f"{field}.text", _text) or "")
-        else:
-            suffixes = IMAGE_SUFFIXES if kind == "image" else VIDEO_SUFFIXES
-            path = self.convert(content, f"{field}.{kind}", lambda v: _media_path(v, suffixes))
-            slide = replace(slide, media=path or "")
-        slide = self.apply_style(slide, entries, field)
+        read = self.read_content(replace(slide, id=slide_id), kind, entries[kind], field)
+        if read is None:
+            return None
+        slide = self.apply_style(read, entries, field)
         self.note_media(slide, field)
         if kind != "text" and "subtitle" in entries:
             self.problem(entries["subtitle"], f"{field}.subtitle", "`subtitle` is for text slides; use `tagline`")
@@ -376,23 +371,28 @@ class _Reader(NodeReader):
             )
         return slide
 
-    def read_web_slide(
-        self, node: yaml.Node, entries: dict[str, yaml.Node], field: str, default_id: str, defaults: Slide
-    ) -> Slide | None:
-        """A web page, shown as the snapshot ``signage feeds`` takes of it (player/core/webpages.py)."""
-        url = self.convert(entries["web"], f"{field}.web", _web_address)
-        slide_id = self.convert(entries["id"], f"{field}.id", _name) if "id" in entries else None
-        slide = replace(defaults, kind="image", id=slide_id or default_id, location=self.where(node))
-        slide = self.apply_style(replace(slide, fit="contain"), entries, field)
-        if "subtitle" in entries:
-            self.problem(entries["subtitle"], f"{field}.subtitle", "`subtitle` is for text slides; use `tagline`")
-        if url is None:
-            return None
-        return replace(slide, web=url, media=snapshot_path(url))
+    def read_content(self, slide: Slide, kind: str, content: yaml.Node, field: str) -> Slide | None:
+        """The slide's content: its text, its media file, or its web page (None: a web address that is not one).
+
+        A web page is an image slide whose picture is the snapshot ``signage feeds`` takes of it
+        (player/core/webpages.py), fitted whole by default (``fit: contain``).
+        """
+        if kind == "text":
+            return replace(slide, text=self.convert(content, f"{field}.text", _text) or "")
+        if kind == "web":
+            url = self.convert(content, f"{field}.web", _web_address)
+            return replace(slide, web=url, media=snapshot_path(url), fit="contain") if url else None
+        suffixes = IMAGE_SUFFIXES if kind == "image" else VIDEO_SUFFIXES
+        path = self.convert(content, f"{field}.{kind}", lambda v: _media_path(v, suffixes))
+        return replace(slide, media=path or "")
 
     def note_media(self, slide: Slide, field: str) -> None:
-        """Keep the media files ``slide`` names, for validate, whether or not the file has problems."""
-        for path, name in ((slide.media, slide.kind), (slide.background_image, "background_image")):
+        """Keep the media files ``slide`` names, for validate, whether or not the file has problems.
+
+        Not a web page's snapshot: it is there once ``signage feeds`` has taken it.
+        """
+        media = None if slide.web else slide.media
+        for path, name in ((media, slide.kind), (slide.background_image, "background_image")):
             if path:
                 self.media.append(MediaRef(slide.location, f"{field}.{name}", path))
 
@@ -473,6 +473,14 @@ def _duration_or_auto(value: Any) -> float | str:
 
 
 
+def _refresh(value: Any) -> float:
+    """How often a web page's snapshot is taken again: at least a minute (a browser is started each time)."""
+    seconds = parse_duration(value)
+    if seconds < 60:
+        raise ValueError(f"{seconds:g}s is too often: each snapshot starts a browser; give at least 1m")
+    return seconds
+
+
 def check_layouts(layouts: list[Layout], playlists: set[str]) -> tuple[tuple[Layout, ...], list[Problem]]:
     """The layouts whose names are unique and whose zones name loaded playlists; a problem for each other."""
     kept: list[Layout] = []
@@ -519,7 +527,7 @@ _STYLE_PARSERS: dict[str, Callable[[Any], Any]] = {
     "valign": _choice(VALIGNS),
     "lang": _language,
     "type_scale": _choice(TYPE_SCALES),
-    "refresh": lambda v: max(60.0, parse_duration(v)),
+    "refresh": _refresh,
     "stale_after": parse_duration,
 }
 

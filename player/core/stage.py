@@ -8,7 +8,7 @@ Pure, like the scheduler it builds on. The rules (docs/layouts.md):
 * A layout is active by its schedule, like a playlist. An active layout takes the screen from
   full-screen playlists of its priority or lower; a full-screen playlist of a higher priority
   (an emergency notice) takes the whole screen from it. Among active layouts the highest
-  priority shows; equal ones share the screen by weight, as playlists do.
+  priority shows; equal ones take turns, a minute each.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from player.core.model import Playlist, Slide
 from player.core.scheduler import Stretch, Timetable
 
 LAYOUT_PREFIX = "layout:"  # the stand-in playlists' names (not a valid playlist name: ':' is kept out)
-# A layout's stand-in slide: long, so that the stage changes only when schedules say so.
-_LAYOUT_TURN = 7 * 24 * 3600.0
+# A layout's stand-in slide: layouts active at the same priority take turns of this long.
+_LAYOUT_TURN = 60.0
 
 
 @dataclass(frozen=True)

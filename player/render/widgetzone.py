@@ -111,8 +111,8 @@ class WidgetArt:
             text = countdown_text(widget, instant)
             return _text(base, text, widget.color, widget.lang), countdown_next_change(widget, instant)
         if isinstance(widget, TextBox):
-            filled = fill(widget.text, feeds, instant)
-            subtitle = fill(widget.subtitle, feeds, instant) if widget.subtitle else None
+            filled = fill(widget.text, feeds, instant, widget.stale_after)
+            subtitle = fill(widget.subtitle, feeds, instant, widget.stale_after) if widget.subtitle else None
             if filled is None or (widget.subtitle and subtitle is None):
                 self._say(f"zone {self.zone.name}: its feed data is missing or too old; what was shown stays")
                 return None, None
