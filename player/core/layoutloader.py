@@ -341,18 +341,17 @@ _CLDR_FIELDS = frozenset("GyYuUrQqMLlwWdDFgEecabBhHKkjJCmsSAzZOvVXx")
 
 def _pattern(value: Any) -> str:
     """A CLDR date pattern: balanced quotes, at least one field, no letter CLDR does not know."""
-    from babel.dates import tokenize_pattern  # pure: it splits the text
-
     example = "a date pattern such as HH:mm, EEEE d MMMM or M월 d일 EEEE"
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"expected {example}, got {describe(value)}")
-    if value.replace("''", "").count("'") % 2:
+    unquoted = value.replace("''", "").split("'")
+    if len(unquoted) % 2 == 0:
         raise ValueError(f"{value!r} has a quote that is not closed: text is quoted 'like this' ('' is one quote)")
-    fields = [token[1][0] for token in tokenize_pattern(value) if token[0] == "field"]
-    unknown = sorted({letter for letter in fields if letter not in _CLDR_FIELDS})
-    if unknown:
-        letters = ", ".join(unknown)
-        raise ValueError(f"{value!r} uses {letters}, which are no date or time fields: quote literal text 'like this'")
-    if not fields:
+    letters = {ch for part in unquoted[::2] for ch in part if "a" <= ch.lower() <= "z"}
+    if unknown := sorted(letters - _CLDR_FIELDS):
+        raise ValueError(
+            f"{value!r} uses {', '.join(unknown)}, which are no date or time fields: quote literal text 'like this'"
+        )
+    if not letters:
         raise ValueError(f"{value!r} shows no date or time: expected {example}")
     return value
