@@ -413,3 +413,32 @@ def test_a_web_page_is_refreshed_at_most_once_a_minute_and_its_snapshot_is_no_mi
     ]
     result = load_playlists({"p.yaml": "slides:\n  - {web: 'https://example.com/', background_image: b.png}\n"})
     assert [ref.path for ref in result.media] == ["b.png"]  # the snapshot is not reported missing before it is taken
+
+
+def test_the_software_screen_draws_only_what_changed_and_every_pixel_as_a_whole_frame(tmp_path: Path, fonts: FontChain) -> None:
+    from player.render.screen import SoftwareScreen
+    from player.render.software import changed_area, draw_frame
+
+    media = media_folder(tmp_path)
+    # The left zone changes once (a slide-up at 1 s), the right never: the ticker moves every step.
+    left = "name: left\nslides: [{image: red.png, duration: 1}, {image: green.png, duration: 3600, transition: slide-up}]\n"
+    right = "name: right\nslides: [{text: Still, duration: 3600}]\n"
+    timetable, layouts = loaded(left=left, right=right, wall=THREE_ZONES)
+    painter = Painter(media, SIZE, fonts)
+    window = pygame.Window("partial", SIZE)
+    screen = SoftwareScreen(window, 0)
+    partial = 0
+    previous = None
+    for step in range(60):  # 3 s in 50 ms steps: the ticker moves every step, the zones change now and then
+        frame, surfaces = frame_at(timetable, painter, T0 + timedelta(seconds=step * 0.05), layouts)
+        if previous is not None:
+            sizes = {key: surface.get_size() for key, surface in previous[1].items()}
+            area = changed_area(previous[0], sizes, frame, surfaces, SIZE)
+            partial += area is not None and area[3] < SIZE[1]
+        screen.show(frame, surfaces, None)
+        whole = pygame.Surface(SIZE)
+        draw_frame(whole, frame, surfaces)
+        assert pygame.image.tobytes(screen.read_pixels(), "RGB") == pygame.image.tobytes(whole, "RGB"), step
+        previous = (frame, surfaces)
+    window.destroy()
+    assert partial >= 40  # most steps only the ticker's strip was drawn again

@@ -22,7 +22,7 @@ from player.core.errors import GpuUnavailable, KeptScreenUnusable
 from player.render.frame import Frame
 from player.render.glinfo import is_software_rasteriser
 from player.render.gpu import RENDER_ERRORS, GpuCompositor, SoftwareGL, StreamingPresenter, present_black
-from player.render.software import draw_frame, rotate_into
+from player.render.software import DrawnFrame, changed_area, draw_frame, rotate_into
 
 if TYPE_CHECKING:
     from pygame._sdl2 import video
@@ -142,6 +142,8 @@ class SoftwareScreen:
         self._last_good: _Shown | None = None
         self._errors_said: set[str] = set()
         self._owed = 0  # presents of the last frame still to make (SETTLE_PRESENTS)
+        self._drawn: DrawnFrame | None = None  # what the canvas holds, for drawing only what changed
+        self._refreshed: set[Hashable] = set()  # slides whose pixels changed in place since (a video frame)
 
     def show(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
         shown = (frame, _needed(frame, surfaces), overlay)
@@ -149,6 +151,7 @@ class SoftwareScreen:
             self._draw(*shown)
         except _SOFTWARE_ERRORS as error:
             self._said(error)
+            self._drawn = None  # half drawn: the next frame is drawn whole
             self._put_back_last_good()
             return
         self._last_good = shown
@@ -167,11 +170,24 @@ class SoftwareScreen:
     def _draw(self, frame: Frame, surfaces: Mapping[Hashable, pygame.Surface], overlay: pygame.Surface | None) -> None:
         target = self._target()
         canvas = self._canvas or target
-        draw_frame(canvas, frame, surfaces)
+        # Only the part that changed is drawn again (a ticker's strip under a still layout: an
+        # eighth of the frame, not all of it, 60 times a second); the rest of the canvas holds.
+        drawn, self._drawn = self._drawn, None
+        area = None
+        if drawn is not None and drawn.canvas is canvas and overlay is None and not drawn.overlay:
+            area = changed_area(drawn.frame, drawn.sizes, frame, surfaces, canvas.get_size(), self._refreshed)
+        if area is None:
+            draw_frame(canvas, frame, surfaces)
+        elif area[2] > 0 and area[3] > 0:
+            canvas.set_clip(area)
+            draw_frame(canvas, frame, surfaces)
+            canvas.set_clip(None)
+        self._refreshed.clear()
         if overlay is not None:
             canvas.blit(overlay, (0, 0))
         if self._canvas is not None:
             rotate_into(target, self._canvas, self.rotate)
+        self._drawn = DrawnFrame(frame, {key: s.get_size() for key, s in surfaces.items()}, canvas, overlay is not None)
         self._flip()
 
     def _target(self) -> pygame.Surface:
@@ -218,7 +234,7 @@ class SoftwareScreen:
         pass  # the painter's cache owns the surfaces
 
     def refresh(self, key: Hashable, surface: pygame.Surface) -> None:
-        pass  # each frame is composed from the surfaces as they are
+        self._refreshed.add(key)  # each frame is composed from the surfaces as they are: draw this one again
 
     def preload(self, key: Hashable, surface: pygame.Surface) -> None:
         pass  # nothing to upload: surfaces are drawn from main memory
