@@ -21,7 +21,7 @@ help:
 	@echo "make test   - install everything the tests need and run the whole suite"
 	@echo "make lint   - ruff and mypy"
 	@echo "make soak   - a simulated week at 1000x with reloads and syncs, and 50 kill -9 runs (under 20 min)"
-	@echo "make bench  - measure CPU, memory, frame times and more; writes bench/RESULTS.md (about 26 min)"
+	@echo "make bench  - measure CPU, memory, frame times and more; writes bench/RESULTS.md (about 31 min)"
 	@echo "make lock   - regenerate the hash-locked requirements files (uv)"
 	@echo "make box-test - boot the install on an emulated Debian console machine and read its screen"
 	@echo "make clean  - remove .venv and state/"

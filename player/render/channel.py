@@ -90,6 +90,7 @@ class SlideChannel:
         self._transition: _Change | None = None
         self._retry_at: float | None = None
         self._ahead_due = False  # a slide just came fully on screen: prepare the next once it is presented
+        self._asked: tuple[Timetable, datetime] | None = None  # the timetable and instant of the last decision
 
     # -- what the loop asks each turn ------------------------------------------------------
 
@@ -102,13 +103,14 @@ class SlideChannel:
         """New content: the schedule takes over from now; an unchanged slide stays without a transition."""
         self.timetable = timetable
         self._showing = None
+        self._asked = None
 
     def advance(self, timetable: Timetable, now: datetime) -> float | None:
         """Follow ``timetable`` (the channel's, or a stand-in while the clock is untrusted) to ``now``.
 
         Returns how soon (real seconds, at content speed 1) its video wants the next turn; None: no video.
         """
-        decision = timetable.at(now)
+        decision = self._decision_at(timetable, now)
         self.decision = decision
         if self._retry_at is not None and self.host.monotonic() >= self._retry_at:
             self._retry_at, self._showing = None, None
@@ -121,6 +123,17 @@ class SlideChannel:
         if change is not None and not transition_at(change.decision, change.outgoing, change.incoming, now).moving:
             self._finish(change.incoming)
         return video_wait
+
+    def _decision_at(self, timetable: Timetable, now: datetime) -> Decision:
+        """The schedule's decision at ``now``: the last one while it holds (the scheduler's promise:
+        nothing changes before ``next_change``). A ticker beside this zone asks 60 times a second,
+        and asking the scheduler each time cost more than drawing the frame."""
+        last, self._asked = self._asked, (timetable, now)
+        decision = self.decision
+        same = decision is not None and last is not None and last[0] is timetable and last[1] <= now
+        if same and decision is not None and (decision.next_change is None or now < decision.next_change):
+            return decision
+        return timetable.at(now)
 
     def layers(self, now: datetime) -> tuple[Layer, ...]:
         """What the channel draws at ``now``, in frame coordinates."""

@@ -21,7 +21,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pygame
 
@@ -30,7 +30,7 @@ from player.core.feeddata import Feed
 from player.core.layout import Layout
 from player.core.model import Slide
 from player.core.scheduler import Decision, Timetable
-from player.core.stage import StagePlan
+from player.core.stage import Stage, StagePlan
 from player.ops.clock import ScaledClock
 from player.ops.environment import Environment
 from player.ops.status import Status
@@ -157,6 +157,8 @@ class Player:
     def _set_content(self, timetable: Timetable, layouts: Sequence[Layout]) -> None:
         self.timetable = timetable
         self.plan = StagePlan(timetable.playlists, layouts)
+        self._stage: Stage | None = None  # asked of the plan again at the next turn
+        self._stage_asked = datetime.min.replace(tzinfo=UTC)
         if not layouts:
             self.plan.full_screen = timetable  # the same schedule, and its memo, as without layouts
         self.painter.use_playlists(timetable.playlists)
@@ -302,7 +304,10 @@ class Player:
 
     def _set_stage(self, now: datetime) -> float | None:
         """Put the layout on stage now (or the full-screen channel); real seconds until the stage may change."""
-        stage = self.plan.at(now)
+        stage = self._stage
+        if stage is None or now < self._stage_asked or (stage.next_change is not None and now >= stage.next_change):
+            stage = self._stage = self.plan.at(now)  # it holds until its next change, as a decision does
+        self._stage_asked = now
         if stage.layout != self._layout or not self.channels:
             self._change_stage(stage.layout)
         if stage.next_change is None:
