@@ -11,6 +11,7 @@ import itertools
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from player.render.loop import PlayOptions
 from player.render.slides import Painter
 from player.render.text import FontChain
 from tests.harness import driven_player
+from tests.httpserver import BundleServer
 from tests.test_render import make_screen
 
 REPO = Path(__file__).resolve().parent.parent
@@ -442,3 +444,78 @@ def test_the_software_screen_draws_only_what_changed_and_every_pixel_as_a_whole_
         previous = (frame, surfaces)
     window.destroy()
     assert partial >= 40  # most steps only the ticker's strip was drawn again
+
+
+@pytest.fixture
+def feed_server(tmp_path: Path) -> Iterator[BundleServer]:
+    """A loopback server of the feeds tests/test_feeds.py fetches (RSS, Atom, JSON, text)."""
+    from tests.test_feeds import ATOM, RSS, TEXT, WEATHER
+
+    folder = tmp_path / "srv"
+    folder.mkdir()
+    (folder / "rss.xml").write_bytes(RSS)
+    (folder / "atom.xml").write_bytes(ATOM)
+    (folder / "weather.json").write_text(json.dumps(WEATHER))
+    (folder / "lobby.txt").write_text(TEXT)
+    with BundleServer(folder) as running:
+        yield running
+
+
+def test_feed_data_reaches_the_screen_through_the_folder(tmp_path: Path, feed_server: BundleServer, fonts: FontChain) -> None:
+    """``signage feeds --once`` writes media/feeds/; the content library reads it; a text zone and a ticker show it."""
+    from player.content.library import ContentLibrary
+    from tests.test_feeds import feeds_once, write_config
+
+    assert feeds_once(write_config(tmp_path, feed_server.url)).returncode == 0
+    media = media_folder(tmp_path)
+    playlists = tmp_path / "playlists"
+    playlists.mkdir()
+    (playlists / "left.yaml").write_text(SLIDES)
+    (playlists / "wall.yaml").write_text(
+        "zones:\n  - {name: main, area: [0, 0, 1, 0.6], playlists: left}\n"
+        "  - {name: weather, area: [0, 0.6, 1, 0.2], text: '{weather.place} {weather.temp}°C'}\n"
+        "  - {name: news, area: [0, 0.8, 1, 0.2], ticker: {feed: news}}\n"
+    )
+    scan = ContentLibrary(playlists, media, "UTC", settle=0).rescan()
+    assert not scan.problems and scan.layouts and set(scan.feeds) >= {"news", "weather"}
+    frames: list[Frame] = []
+    screen = make_screen("software")
+    player, _ = driven_player(
+        Timetable(scan.playlists), T0, screen, Painter(media, SIZE, fonts), 1.0,
+        on_present=frames.append, layouts=scan.layouts, feeds=scan.feeds,
+    )
+    player.run(0.5)
+    screen.window.destroy()
+    keys = [layer.key for layer in frames[-1].layers]
+    assert "Seoul 21.5°C" in [getattr(getattr(key, "slide", None), "text", None) for key in keys]
+    ticker_items = next(key[0][3] for key in keys if isinstance(key, tuple) and key[0][0] == "ticker")
+    assert ticker_items == ("Library opens late tonight", "Tram line 4 & 5 diverted")
+
+
+def test_content_that_adds_or_removes_a_layout_changes_the_whole_stage(tmp_path: Path, fonts: FontChain) -> None:
+    """Found on the emulated box: with its layout file removed, the layout's zones stayed on screen
+    and the next full-screen playlist played in the old main zone, beside the old widgets."""
+    media = media_folder(tmp_path)
+    fleet = "name: fleet\nslides: [{text: Fleet, background: '#6d2e8c', duration: 3600}]\n"
+    wall = "priority: 5\nzones:\n  - {name: main, area: [0, 0, 0.5, 1], playlists: left}\n  - {area: [0.5, 0, 0.5, 1], qr: https://example.com}\n"
+    with_layout = loaded(left=SLIDES, wall=wall)
+    without = loaded(left=SLIDES, fleet=fleet)
+    frames: list[Frame] = []
+    screen = make_screen("software")
+    player, _ = driven_player(
+        with_layout[0], T0, screen, Painter(media, SIZE, fonts), 1.0, on_present=frames.append, layouts=with_layout[1]
+    )
+    player.run(0.3)
+    assert player.layout is not None and all(layer.clip for layer in frames[-1].layers)
+    player.reload(without[0], layouts=without[1])
+    player.run(0.3)
+    assert player.layout is None
+    last = frames[-1].layers
+    assert [layer.clip for layer in last] == [None]
+    assert last[0].key.slide.playlist in ("fleet", "left")  # type: ignore[attr-defined]
+    pixels = screen.read_pixels()
+    assert pixels.get_at((SIZE[0] * 3 // 4, SIZE[1] // 2))[:3] != (255, 255, 255)  # the QR zone's white is gone
+    player.reload(with_layout[0], layouts=with_layout[1])
+    player.run(0.3)
+    assert player.layout is not None and len(frames[-1].layers) == 2
+    screen.window.destroy()

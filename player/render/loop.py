@@ -148,16 +148,16 @@ class Player:
         if feeds is not None:
             self.feeds = feeds
             self._share_feeds()
-        if self._layout is None:
-            self._main.reload(self.plan.full_screen)
-        else:
-            self._layout = None  # the stage is set again at the next turn (an unchanged zone keeps its slide)
+        # The stage is set again at the next turn, each channel given its new timetable; a zone (or
+        # the whole screen) that is the same in the new content keeps its slide on screen.
+        self._restage = True
         self.reporter.changed()
 
     def _set_content(self, timetable: Timetable, layouts: Sequence[Layout]) -> None:
         self.timetable = timetable
         self.plan = StagePlan(timetable.playlists, layouts)
         self._stage: Stage | None = None  # asked of the plan again at the next turn
+        self._restage = True  # new content: every channel takes its new timetable at the next turn
         self._stage_asked = datetime.min.replace(tzinfo=UTC)
         if not layouts:
             self.plan.full_screen = timetable  # the same schedule, and its memo, as without layouts
@@ -308,7 +308,8 @@ class Player:
         if stage is None or now < self._stage_asked or (stage.next_change is not None and now >= stage.next_change):
             stage = self._stage = self.plan.at(now)  # it holds until its next change, as a decision does
         self._stage_asked = now
-        if stage.layout != self._layout or not self.channels:
+        if self._restage or stage.layout != self._layout or not self.channels:
+            self._restage = False
             self._change_stage(stage.layout)
         if stage.next_change is None:
             return None
@@ -330,10 +331,11 @@ class Player:
             main = SlideChannel(FULL_SCREEN, (0, 0, 0, 0), Timetable(()), self.painter, self, main=True)
         if self._main is not main and self._main not in channels:
             self.reporter.slide_ended(self.clock.now())
+        if layout != self._layout or not self.channels:
+            log.info("on stage: %s", f"layout {layout.name}" if layout else "full-screen playlists")
         self._main, self.channels, self._layout = main, channels, layout
         self._share_feeds()
         self._dirty = True
-        log.info("on stage: %s", f"layout {layout.name}" if layout else "full-screen playlists")
         self.reporter.changed()
 
     def _full_screen_channel(self, kept: Channel | None = None) -> SlideChannel:
