@@ -28,7 +28,7 @@ DISTINCT = 10
 SLIDES = 200
 SLIDE_S = 10
 AT = "2024-01-01T00:00:00"
-SHOWING = re.compile(r"INFO player\.render\.loop: showing \S+/(\S+)")
+SHOWING = re.compile(r"INFO player\.render\.(?:loop|channel): showing \S+/(\S+)")
 
 
 def playlist(names: list[str]) -> str:
