@@ -46,7 +46,8 @@ PROBES = (
     ("software+shm", "software", {"SDL_FRAMEBUFFER_ACCELERATION": "0"}),
 )
 REPORT = re.compile(
-    r"DEBUG player\.render\.(?:loop|channel): (?P<kind>\S+) into (?P<slide>\S+): (?P<frames>\d+) frames, (?P<fps>[\d.]+) fps, "
+    r"DEBUG player\.render\.(?:loop|channel): (?P<kind>\S+) into (?P<slide>\S+): "
+    r"(?P<frames>\d+) frames, (?P<fps>[\d.]+) fps, "
     r"median (?P<median>[\d.]+) ms, p99 (?P<p99>[\d.]+) ms, max (?P<max>[\d.]+) ms; "
     r"drawing and presenting p99 (?P<work>[\d.]+) ms"
 )
