@@ -375,18 +375,20 @@ def test_web_pages_are_taken_at_their_largest_zone_each() -> None:
     pages = (
         "name: pages\nslides:\n  - {web: 'https://example.com/a'}\n  - {web: 'https://example.com/b', refresh: 2m}\n"
     )
-    menu = "name: menu\nslides:\n  - {web: 'https://example.com/b', refresh: 30m}\n"
+    # "side" comes after "pages": its page c follows b, which "pages" shows in a larger zone.
+    side = "name: side\nslides:\n  - {web: 'https://example.com/b', refresh: 30m}\n  - {web: 'https://example.com/c'}\n"
     wall = (
-        "zones:\n  - {area: [0, 0, 0.5, 1], playlists: pages}\n  - {area: [0.5, 0, 0.5, 0.5], playlists: menu}\n"
+        "zones:\n  - {area: [0, 0, 0.5, 1], playlists: pages}\n  - {area: [0.5, 0, 0.5, 0.5], playlists: side}\n"
         "  - {area: [0.5, 0.5, 0.5, 0.5], text: hi}\n"
     )
-    timetable, layouts = loaded(pages=pages, menu=menu, wall=wall)
-    slide = timetable.playlists[1].slides[0]
+    timetable, layouts = loaded(pages=pages, side=side, wall=wall)
+    slide = timetable.playlists[0].slides[0]
     assert (slide.kind, slide.web, slide.media, slide.fit) == ("image", "https://example.com/a", snapshot_path("https://example.com/a"), "contain")
     found = {page.url: page for page in web_pages(timetable.playlists, layouts, (1920, 1080))}
     assert found["https://example.com/a"].size == (960, 1080)
     # b is on two slides: the larger zone's size, the shorter interval (and a's size is not b's)
     assert (found["https://example.com/b"].size, found["https://example.com/b"].every) == ((960, 1080), 120.0)
+    assert found["https://example.com/c"].size == (960, 540)  # its own zone's size, not b's larger one
     alone = {page.url: page for page in web_pages(timetable.playlists, (), (1080, 1920))}
     assert alone["https://example.com/a"].size == (1080, 1920)  # full screen without a layout
 
