@@ -53,7 +53,7 @@ def bare_x() -> Iterator[str]:
     number = next(n for n in range(211, 260) if not Path(f"/tmp/.X{n}-lock").exists())
     size = "x".join(map(str, DESKTOP))
     server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+        ["Xvfb", f":{number}", "-screen", "0", f"{size}x24", "-nolisten", "tcp", "-noreset"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -27,7 +27,9 @@ def display() -> Iterator[str]:
     for number in range(151, 199):
         if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
             break
-    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "640x360x24", "-nolisten", "tcp"],
+    # -noreset: without it Xvfb resets when its last client leaves (the GL probe's child), and a
+    # player connecting during the reset loses its connection (a flaky exit, seen twice).
+    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "640x360x24", "-nolisten", "tcp", "-noreset"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     socket = Path(f"/tmp/.X11-unix/X{number}")
     began = time.monotonic()
