@@ -204,3 +204,10 @@ def test_unique_names_across_the_folder() -> None:
 )
 def test_ignored_files(name: str, is_playlist: bool) -> None:
     assert is_playlist_file(name) is is_playlist
+
+
+def test_day_zero_is_explained_not_a_crash() -> None:
+    """Found by the fuzzer on the demo layout: `2018-02-0` crashed the message (UnboundLocalError)."""
+    from player.core.values import not_a_date
+
+    assert not_a_date("2018-02-0") == "2018-02-0 is not a date: February 2018 has 28 days"

@@ -228,8 +228,9 @@ def not_a_date(text: str) -> str:
         why = "there is no year 0"
     elif not 1 <= month <= 12:
         why = "months go from 01 to 12"
-    elif not 1 <= day <= (days := _days_in(year, month)):
-        why = f"{_MONTHS[month - 1]} {year} has {days} days"
+    elif not 1 <= day <= _days_in(year, month):
+        # Not a := in the comparison: with day 0 it stops before the assignment (a fuzzer found it).
+        why = f"{_MONTHS[month - 1]} {year} has {_days_in(year, month)} days"
     elif hour > 23:
         why = "hours go from 00 to 23 (the midnight that ends a day is the next day's 00:00)"
     elif minute > 59 or second > 59:

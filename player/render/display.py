@@ -15,7 +15,6 @@ import logging
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -179,20 +178,21 @@ def open_player_screen(
     from player.render.screen import kept_screen, open_screen, open_window
     from player.render.text import FontChain, locate_fonts
 
-    # Fonts are looked up while the window and renderer open: both are on the way to the first frame.
-    with ThreadPoolExecutor(1) as lookup:
-        located = lookup.submit(locate_fonts, fonts)
-        screen: Screen
-        if kept is not None:
-            screen = kept_screen(kept, rotate)
-        else:
-            import pygame
+    # Fonts are looked up before the window opens, not beside it on a thread: libfontconfig
+    # (ctypes) on one thread while SDL opened its X11 window on the other crashed the player
+    # now and then ("X connection broken", then a segfault in FcFontMatch: 2 clean-clone runs
+    # of 3). In this process the lookup takes about 12 ms.
+    located = locate_fonts(fonts)
+    screen: Screen
+    if kept is not None:
+        screen = kept_screen(kept, rotate)
+    else:
+        import pygame
 
-            if pygame.display.get_driver() == "x11":
-                present_through_shared_memory()
-            screen = open_screen(open_window(size, fullscreen), renderer, rotate, gl_note=gl_note, environ=environ)
-        chain = FontChain.resolve(fonts, located.result())
-    return screen, chain
+        if pygame.display.get_driver() == "x11":
+            present_through_shared_memory()
+        screen = open_screen(open_window(size, fullscreen), renderer, rotate, gl_note=gl_note, environ=environ)
+    return screen, FontChain.resolve(fonts, located)
 
 
 def _xlib() -> ctypes.CDLL | None:
