@@ -110,6 +110,17 @@ def test_the_whole_process_group_is_killed_at_the_deadline(tmp_path: Path) -> No
     assert browsers_running("29.375") == []
 
 
+def test_a_helper_that_leaves_the_group_is_killed_too(tmp_path: Path) -> None:
+    """Chromium's crash handler starts in a session of its own, out of the browser's group
+    (a CI run found two still running after a cut-off). Found by the mark in its environment."""
+    escapes = ["sh", "-c", "setsid sleep 29.5 & setsid sleep 29.625 & sleep 29.75; wait"]
+    with pytest.raises(TimeoutError):
+        run_browser(escapes, 1.0, {"PATH": "/usr/bin:/bin"}, tmp_path)
+    assert browsers_running("29.5") == [] and browsers_running("29.625") == []
+    assert run_browser(["sh", "-c", "setsid sleep 29.875 & exit 0"], 5.0, {"PATH": "/usr/bin:/bin"}, tmp_path)[0] == 0
+    assert browsers_running("29.875") == []
+
+
 def test_an_error_page_or_an_offline_server_never_replaces_the_last_good_snapshot(
     tmp_path: Path, site: BundleServer
 ) -> None:

@@ -2,7 +2,9 @@
 
 The browser gets its own process group, its own throw-away profile and home folder, and a
 deadline: a page that never finishes loading is cut off by killing the whole group, so no
-renderer or helper process outlives it. The picture must be a PNG of exactly the size asked
+renderer or helper process outlives it. Helpers that leave the group (Chromium's crash
+handler starts in a session of its own) are found by a mark in their environment and killed
+too. The picture must be a PNG of exactly the size asked
 for before it replaces the last good snapshot, atomically (player.ops.atomic): the player
 only ever sees a whole picture.
 """
@@ -27,6 +29,7 @@ from player.ops.atomic import write_bytes_atomic
 BROWSERS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")  # Debian; Raspberry Pi OS
 MAX_PNG_BYTES = 64 * 1024 * 1024
 GROUP_GONE_S = 2.0  # how long a killed browser's processes get to exit
+MARK = "SIGNAGE_WEBSHOT"  # environment variable every process of one snapshot inherits
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Quiet: no first-run work, no component or safe-browsing updates, no metrics, no crash
 # uploads, no extensions. What the page itself asks for is all it fetches.
@@ -135,50 +138,77 @@ def run_browser(command: list[str], deadline: float, env: dict[str, str], folder
     The group is killed after a normal exit too: a renderer or helper left behind would keep
     memory (and the page's connections) until the next reboot.
     """
+    mark = f"{MARK}={folder}".encode()  # the scratch folder is this snapshot's alone
     with (folder / "browser.log").open("w+b") as log:
         process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, cwd=folder, start_new_session=True
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            env={**env, MARK: str(folder)},
+            cwd=folder,
+            start_new_session=True,
         )
         try:
             status = process.wait(timeout=deadline)
         except subprocess.TimeoutExpired:
-            _kill_group(process)
+            _kill_all(process, mark)
             raise TimeoutError(f"killed after {deadline:.3g} s") from None
         except BaseException:
-            _kill_group(process)
+            _kill_all(process, mark)
             raise
-        _kill_group(process)
+        _kill_all(process, mark)
         log.seek(max(0, log.seek(0, os.SEEK_END) - 4096))
         return status, _last_words(log.read())
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the browser's whole group, and wait until none of it runs (its profile is deleted next)."""
+def _kill_all(process: subprocess.Popen[bytes], mark: bytes) -> None:
+    """SIGKILL the browser's whole group and every process carrying ``mark``; wait until none runs.
+
+    Its profile is deleted next, and a helper left running would keep memory and connections.
+    """
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)  # the group's id is the leader's pid (start_new_session)
     process.wait()
     until = time.monotonic() + GROUP_GONE_S
-    while _group_runs(process.pid) and time.monotonic() < until:
+    while time.monotonic() < until:
+        left = _still_running(process.pid, mark)
+        if not left:
+            return
+        for pid in left:  # those that left the group; the group's own are already dying
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
         time.sleep(0.02)  # a killed process takes a moment to exit
 
 
-def _group_runs(group: int) -> bool:
-    """Whether a process of ``group`` still runs (zombies do not: they wait for init to reap them)."""
+def _still_running(group: int, mark: bytes) -> list[int]:
+    """Processes of ``group`` or with ``mark`` in their environment that still run.
+
+    Zombies do not count: they only wait for init to reap them.
+    """
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return False
+        return []
+    running = []
     for name in entries:
         if not name.isdigit():
             continue
         try:
             with open(f"/proc/{name}/stat", "rb") as handle:
                 state, _, pgrp = handle.read().rsplit(b")", 1)[1].split()[:3]
-        except (OSError, ValueError):  # ended meanwhile
+            if state in (b"Z", b"X"):
+                continue
+            if int(pgrp) == group or mark in _environment(name):
+                running.append(int(name))
+        except (OSError, ValueError):  # ended meanwhile, or another user's
             continue
-        if int(pgrp) == group and state not in (b"Z", b"X"):
-            return True
-    return False
+    return running
+
+
+def _environment(pid: str) -> list[bytes]:
+    with open(f"/proc/{pid}/environ", "rb") as handle:
+        return handle.read().split(b"\0")
 
 
 def _last_words(log: bytes) -> str:
