@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,13 +43,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("player.run")
 
+# Under a service manager, how long a start waits for a screen before it fails. At boot the
+# player can start before the kernel's GPU driver has made /dev/dri/card* (or udev has let
+# the video group open it): without the wait, the first start of every boot failed with "no
+# display to play on" and systemd started it again (the emulated box: `restarts 1`).
+SCREEN_WAIT_S = 30.0
+SCREEN_POLL_S = 0.25
+
 PREVIEW_KEYS = "space pause, right/left next/previous slide, f full screen, i info overlay, q or Esc quit"
 
 
 def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
     from player.content.library import ContentLibrary
     from player.ops.allocator import return_big_buffers_when_freed
-    from player.render.display import open_display
 
     if args.speed <= 0:
         raise UsageError("--speed must be more than 0")
@@ -64,7 +71,7 @@ def cmd_run(args: argparse.Namespace, config: Config, env: Environment) -> int:
     notifier = Notifier(env.environ)
     kept = _take_over_kept_screen(notifier)
     try:
-        open_display(env.environ, headless=False, kept_screen=kept is not None)
+        _open_display_patiently(env, notifier, kept_screen=kept is not None)
     except NoDisplay as error:
         return _sheet_instead(args, config, env, start, error)
     player = _player(args, config, env, _Run(start, size, notifier, library, kept, prepared_cache(config)))
@@ -341,6 +348,38 @@ def _play(
             for thread in threads:
                 thread.stop()
             close_display()
+
+
+def _open_display_patiently(env: Environment, notifier: Notifier, *, kept_screen: bool) -> None:
+    """Open the display; a service waits up to :data:`SCREEN_WAIT_S` for one to appear.
+
+    Run by hand (no ``NOTIFY_SOCKET``), a missing display is said at once. While waiting, the
+    service manager hears a status and watchdog pings, and one log line says why.
+
+    Raises:
+        NoDisplay: still none at the end of the wait.
+    """
+    from player.render.display import open_display
+
+    began = time.monotonic()
+    until = began + (SCREEN_WAIT_S if notifier.enabled else 0.0)
+    waiting = False
+    while True:
+        try:
+            open_display(env.environ, headless=False, kept_screen=kept_screen)
+        except NoDisplay as error:
+            if time.monotonic() >= until:
+                raise
+            if not waiting:
+                waiting = True
+                log.info("no screen yet (%s): waiting up to %.0f s for one to appear", error, SCREEN_WAIT_S)
+                notifier.status("waiting for a screen")
+            notifier.alive()
+            time.sleep(SCREEN_POLL_S)
+            continue
+        if waiting:
+            log.info("the screen appeared after %.1f s", time.monotonic() - began)
+        return
 
 
 def _sheet_instead(
