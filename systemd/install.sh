@@ -13,7 +13,7 @@
 # docs/deploy.md walks through a whole installation.
 set -euo pipefail
 
-readonly UNITS=(signage-player.service signage-sync.service signage-feeds.service)
+readonly UNITS=(signage-screen.service signage-player.service signage-sync.service signage-feeds.service)
 readonly SERVICE_USER=signage
 readonly SERVICE_GROUPS=(video render input)
 # What the player needs from Debian. SDL itself comes inside the pygame-ce wheel, but its

@@ -1,8 +1,9 @@
-"""A service whose screen is not there yet waits for it instead of failing.
+"""A service whose screen SDL cannot open yet waits for it instead of failing.
 
-At boot the player can start before the kernel's GPU driver has made /dev/dri/card*: the
-emulated box's first start of every boot failed with "no display to play on" and systemd
-started it again. Here the screen is an X server started two seconds after the player.
+A start that fails at once is restarted at once, seconds of CPU each time, with a journal
+line that looks like a fault. Here the screen is an X server started two seconds after the
+player. (The boot's race with the GPU driver is waited out before the service starts:
+systemd/signage-screen.service, tested in test_systemd.py and by make box-test.)
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ import re
 import shutil
 import stat
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ INSTALL = UNITS / "install.sh"
 PLAYER = "signage-player.service"
 SYNC = "signage-sync.service"
 FEEDS = "signage-feeds.service"
+SCREEN = "signage-screen.service"
 SIGNAGE = "/opt/signage/venv/bin/signage"
 # Commands that change the machine, not files: with --root, install.sh must run none of them.
 SYSTEM_COMMANDS = (
@@ -80,7 +83,7 @@ def runnable_copy(name: str, folder: Path) -> Path:
     fake.write_text("#!/bin/sh\nexit 0\n")
     fake.chmod(0o755)
     text = (UNITS / name).read_text()
-    assert SIGNAGE in text
+    assert SIGNAGE in text or name == SCREEN  # the screen wait runs only /bin/sh
     copy = folder / name
     copy.write_text(text.replace(SIGNAGE, str(fake)))
     return copy
@@ -93,7 +96,7 @@ def analyze(*args: str | Path) -> subprocess.CompletedProcess[str]:
 # -- systemd's own checks ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", [PLAYER, SYNC, FEEDS])
+@pytest.mark.parametrize("name", [PLAYER, SYNC, FEEDS, SCREEN])
 def test_unit_verifies_without_a_single_warning(name: str, tmp_path: Path) -> None:
     result = analyze("verify", "--man=no", runnable_copy(name, tmp_path))
     output = (result.stdout + result.stderr).strip()
@@ -182,6 +185,36 @@ def test_player_service_shape() -> None:
     assert "time-sync.target" in one(unit, "Unit", "After").split()
     assert "time-sync.target" in one(unit, "Unit", "Wants").split()
     assert one(unit, "Install", "WantedBy") == "multi-user.target"
+    # DeviceAllow=char-drm is resolved when the service starts: after the GPU driver, then.
+    assert SCREEN in one(unit, "Unit", "After").split() and SCREEN in one(unit, "Unit", "Wants").split()
+
+
+def test_the_screen_wait_ends_when_the_device_is_there_and_never_holds_the_boot_for_good() -> None:
+    """Its shell loop, run here with /proc/devices and /dev/dri swapped for files of the test's."""
+    unit = read_unit(SCREEN)
+    assert one(unit, "Service", "Type") == "oneshot" and one(unit, "Unit", "Before") == PLAYER
+    assert values(unit, "Service", "PrivateDevices") in ([], ["no"]), "it must see /dev/dri"
+    script = one(unit, "Service", "ExecStart").removeprefix("/bin/sh -c ").strip("'").replace("$$", "$")
+    assert "/proc/devices" in script and "/dev/dri/card*" in script
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        (folder / "devices").write_text("Character devices:\n  1 mem\n")
+        (folder / "dri").mkdir()
+        local = script.replace("/proc/devices", str(folder / "devices")).replace("/dev/dri", str(folder / "dri"))
+        waiting = subprocess.Popen(["sh", "-c", local], stdout=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        assert waiting.poll() is None, "no driver yet: it waits"
+        (folder / "devices").write_text("Character devices:\n  1 mem\n226 drm\n")
+        time.sleep(0.3)
+        assert waiting.poll() is None, "the driver, but no card yet: it waits"
+        (folder / "dri" / "card1").write_text("")
+        assert waiting.wait(timeout=2) == 0
+        assert waiting.communicate()[0] == ""
+        began = time.monotonic()
+        (folder / "dri" / "card1").unlink()
+        gave_up = subprocess.run(["sh", "-c", local.replace("seq 300", "seq 5")], capture_output=True, text=True)
+        assert gave_up.returncode == 0 and "the player starts without one" in gave_up.stdout
+        assert time.monotonic() - began < 3
 
 
 def test_player_keeps_the_display_devices() -> None:
@@ -257,7 +290,9 @@ def test_the_feeds_deadlines_stay_under_the_watchdog() -> None:
 
     watchdog = float(one(read_unit(FEEDS), "Service", "WatchdogSec"))
     base = Config(source="x", playlists=Path("p"), media=Path("m"), state=Path("s"))
-    assert parse_config("feeds: {fetch_deadline: 90s, snapshot_deadline: 90s}", "x", base).feeds.fetch_deadline < watchdog
+    assert (
+        parse_config("feeds: {fetch_deadline: 90s, snapshot_deadline: 90s}", "x", base).feeds.fetch_deadline < watchdog
+    )
     with pytest.raises(ConfigError):
         parse_config(f"feeds: {{snapshot_deadline: {watchdog:g}s}}", "x", base)
 
@@ -326,7 +361,7 @@ def test_install_twice_into_a_scratch_root(install) -> None:  # type: ignore[no-
     root: Path = install.root
     first = install()
     assert changes(first) > 0
-    for name in (PLAYER, SYNC, FEEDS):
+    for name in (SCREEN, PLAYER, SYNC, FEEDS):
         unit = root / "etc/systemd/system" / name
         assert unit.read_bytes() == (UNITS / name).read_bytes()
         assert mode(unit) == 0o644

@@ -43,12 +43,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("player.run")
 
-# Under a service manager, how long a start waits for a screen before it fails. At boot the
-# player can start before the kernel's GPU driver has made /dev/dri/card* (or udev has let
-# the video group open it): without the wait, the first start of every boot failed with "no
-# display to play on" and systemd started it again (the emulated box: `restarts 1`).
+# Under a service manager, how long a start waits for a screen SDL cannot open yet before it
+# fails, trying again every SCREEN_POLL_S: a start that fails at once is restarted at once
+# (RestartSec=0), seconds of CPU each time, with a journal line that looks like a fault.
+# The boot's own race, the player starting before the GPU driver has loaded, is not waited
+# out here but before the service starts (systemd/signage-screen.service): the service's
+# device allow-list is fixed when it starts, so no wait inside it could end that one.
 SCREEN_WAIT_S = 30.0
-SCREEN_POLL_S = 0.25
+SCREEN_POLL_S = 1.0
 
 PREVIEW_KEYS = "space pause, right/left next/previous slide, f full screen, i info overlay, q or Esc quit"
 
