@@ -83,6 +83,16 @@ class RunningPlayer:
         return err
 
 
+def content_folder(root: Path, playlists: dict[str, str], config: str = "timezone: UTC\n") -> Path:
+    """``root`` laid out as the player's folders (``config/player.yaml`` and the playlists given)."""
+    for folder in ("playlists", "media", "state", "config"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    (root / "config" / "player.yaml").write_text(config)
+    for name, text in playlists.items():
+        (root / "playlists" / name).write_text(text)
+    return root
+
+
 def start_player(
     root: Path,
     playlists: dict[str, str],
@@ -92,14 +102,26 @@ def start_player(
 ) -> RunningPlayer:
     """Lay out a content folder under ``root`` and start ``signage run`` on it, in ``environ``
     (default: this process's environment) with SDL's dummy driver."""
-    for folder in ("playlists", "media", "state", "config"):
-        (root / folder).mkdir(exist_ok=True)
-    (root / "config" / "player.yaml").write_text(config)
-    for name, text in playlists.items():
-        (root / "playlists" / name).write_text(text)
-    env = {**(os.environ if environ is None else environ), "SDL_VIDEODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+    content_folder(root, playlists, config)
+    env = {
+        **(os.environ if environ is None else environ),
+        "SDL_VIDEODRIVER": "dummy",
+        "PYGAME_HIDE_SUPPORT_PROMPT": "1",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "player", "-v", "run", "--windowed", "--size", "320x180", "--renderer", "software", *extra],
+        [
+            sys.executable,
+            "-m",
+            "player",
+            "-v",
+            "run",
+            "--windowed",
+            "--size",
+            "320x180",
+            "--renderer",
+            "software",
+            *extra,
+        ],
         cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -145,6 +167,13 @@ def driven_player(
     clock = ScaledClock(start, speed, monotonic=clock_time)
     reporter = Reporter(media=painter.media, monotonic=clock_time, **(report or {}))
     player = Player(
-        timetable, clock, screen, painter, reporter=reporter, pacer=FakePacer(clock_time), monotonic=clock_time, **options
+        timetable,
+        clock,
+        screen,
+        painter,
+        reporter=reporter,
+        pacer=FakePacer(clock_time),
+        monotonic=clock_time,
+        **options,
     )
     return player, clock_time

@@ -10,7 +10,6 @@ scales the frame to the window.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from PIL import Image, ImageGrab
 
 from player.render.frame import Frame, Layer
 from player.render.screen import SoftwareScreen, fit_into
+from tests.xserver import free_display, start_xvfb, stop_xvfb
 
 DESKTOP = (640, 360)
 WINDOW = (320, 180)
@@ -48,22 +48,10 @@ sys.exit(main(sys.argv[1:]))
 @pytest.fixture(scope="module")
 def bare_x() -> Iterator[str]:
     """An X server with no window manager."""
-    if shutil.which("Xvfb") is None:
-        pytest.fail("Xvfb is missing: `make test` installs it (Debian package xvfb)")
-    number = next(n for n in range(211, 260) if not Path(f"/tmp/.X{n}-lock").exists())
-    size = "x".join(map(str, DESKTOP))
-    server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", f"{size}x24", "-nolisten", "tcp", "-noreset"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    began = time.monotonic()
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        assert server.poll() is None and time.monotonic() - began < 10, "Xvfb did not start"
-        time.sleep(0.05)
-    yield f":{number}"
-    server.terminate()
-    server.wait(10)
+    name = free_display(211, 259)
+    server = start_xvfb(name, "x".join(map(str, DESKTOP)))
+    yield name
+    stop_xvfb(server)
 
 
 def screen_folder(root: Path, renderer: str) -> Path:

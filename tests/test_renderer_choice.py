@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -17,36 +16,22 @@ from pathlib import Path
 import pytest
 from PIL import ImageGrab
 
+from tests.harness import content_folder
+from tests.xserver import free_display, start_xvfb, stop_xvfb
+
 DEADLINE_S = 40
 
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
-    if shutil.which("Xvfb") is None:
-        pytest.fail("Xvfb is missing: `make test` installs it (Debian package xvfb)")
-    for number in range(151, 199):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            break
-    # -noreset: without it Xvfb resets when its last client leaves (the GL probe's child), and a
-    # player connecting during the reset loses its connection (a flaky exit, seen twice).
-    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "640x360x24", "-nolisten", "tcp", "-noreset"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    socket = Path(f"/tmp/.X11-unix/X{number}")
-    began = time.monotonic()
-    while not socket.exists():
-        assert server.poll() is None and time.monotonic() - began < 10, "Xvfb did not start"
-        time.sleep(0.05)
-    yield f":{number}"
-    server.terminate()
-    server.wait(10)
+    name = free_display(151, 198)
+    server = start_xvfb(name, "640x360")
+    yield name
+    stop_xvfb(server)
 
 
 def screen_folder(root: Path) -> Path:
-    for folder in ("playlists", "media", "state", "config"):
-        (root / folder).mkdir(parents=True, exist_ok=True)
-    (root / "config" / "player.yaml").write_text("timezone: UTC\n")
-    (root / "playlists" / "p.yaml").write_text("name: p\nslides:\n  - {text: ' ', duration: 60, background: '#20a040'}\n")
-    return root
+    return content_folder(root, {"p.yaml": "name: p\nslides:\n  - {text: ' ', duration: 60, background: '#20a040'}\n"})
 
 
 def play(root: Path, display: str) -> tuple[str, str, tuple[int, int, int]]:

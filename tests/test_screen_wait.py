@@ -9,7 +9,6 @@ systemd/signage-screen.service, tested in test_systemd.py and by make box-test.)
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -19,22 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness import content_folder
+from tests.xserver import free_display, start_xvfb, stop_xvfb
+
 SCREEN_LATE_S = 2.0
 
 
-def free_display() -> str:
-    for number in range(201, 249):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            return f":{number}"
-    raise AssertionError("no free X display number")
-
-
-def content(root: Path) -> Path:
-    for folder in ("playlists", "media", "state", "config"):
-        (root / folder).mkdir(parents=True, exist_ok=True)
-    (root / "config" / "player.yaml").write_text("timezone: UTC\n")
-    (root / "playlists" / "p.yaml").write_text("name: p\nslides:\n  - {text: Hello, duration: 60, id: hello}\n")
-    return root
+HELLO = {"p.yaml": "name: p\nslides:\n  - {text: Hello, duration: 60, id: hello}\n"}
 
 
 def player_env(display: str, **extra: str) -> dict[str, str]:
@@ -53,34 +43,19 @@ def listener(tmp_path: Path) -> Iterator[tuple[socket.socket, str]]:
     sock.close()
 
 
-def start_x(display: str) -> subprocess.Popen[bytes]:
-    if shutil.which("Xvfb") is None:
-        pytest.fail("Xvfb is missing: `make test` installs it (Debian package xvfb)")
-    server = subprocess.Popen(
-        ["Xvfb", display, "-screen", "0", "640x360x24", "-nolisten", "tcp", "-noreset"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    began = time.monotonic()
-    while not Path(f"/tmp/.X11-unix/X{display[1:]}").exists():
-        assert server.poll() is None and time.monotonic() - began < 10, "Xvfb did not start"
-        time.sleep(0.05)
-    return server
-
-
 def test_a_service_waits_for_a_screen_that_comes_late(tmp_path: Path, listener: tuple[socket.socket, str]) -> None:
     sock, path = listener
-    display = free_display()
+    display = free_display(261, 299)
     command = [sys.executable, "-m", "player", "run", "--fullscreen", "--duration", "1"]
     env = player_env(display, NOTIFY_SOCKET=path, WATCHDOG_USEC="2000000")
     began = time.monotonic()
-    process = subprocess.Popen(command, cwd=content(tmp_path), env=env, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, cwd=content_folder(tmp_path, HELLO), env=env, stderr=subprocess.PIPE, text=True)
     messages: list[tuple[float, bytes]] = []
     server = None
     try:
         while process.poll() is None and time.monotonic() - began < 40:
             if server is None and time.monotonic() - began >= SCREEN_LATE_S:
-                server = start_x(display)
+                server = start_xvfb(display, "640x360")
             try:
                 messages.append((time.monotonic() - began, sock.recv(256)))
             except TimeoutError:
@@ -90,8 +65,7 @@ def test_a_service_waits_for_a_screen_that_comes_late(tmp_path: Path, listener: 
         if process.poll() is None:
             process.kill()
         if server is not None:
-            server.terminate()
-            server.wait(10)
+            stop_xvfb(server)
     assert process.returncode == 0, log
     said = [message for _, message in messages]
     assert b"STATUS=waiting for a screen" in said, said
@@ -102,11 +76,16 @@ def test_a_service_waits_for_a_screen_that_comes_late(tmp_path: Path, listener: 
 
 
 def test_run_by_hand_without_a_screen_says_so_at_once(tmp_path: Path) -> None:
-    display = free_display()  # nothing listens there
+    display = free_display(261, 299)  # nothing listens there
     command = [sys.executable, "-m", "player", "run", "--fullscreen", "--duration", "1"]
     began = time.monotonic()
     done = subprocess.run(
-        command, cwd=content(tmp_path), env=player_env(display), capture_output=True, text=True, timeout=60
+        command,
+        cwd=content_folder(tmp_path, HELLO),
+        env=player_env(display),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode != 0
     assert "no display to play on" in done.stderr, done.stderr
