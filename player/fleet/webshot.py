@@ -4,9 +4,8 @@ The browser gets its own process group, its own throw-away profile and home fold
 deadline: a page that never finishes loading is cut off by killing the whole group, so no
 renderer or helper process outlives it. Helpers that leave the group (Chromium's crash
 handler starts in a session of its own) are found by a mark in their environment and killed
-too. The picture must be a PNG of exactly the size asked
-for before it replaces the last good snapshot, atomically (player.ops.atomic): the player
-only ever sees a whole picture.
+too. The picture must be a PNG of exactly the size asked for before it replaces the last
+good snapshot, atomically (player.ops.atomic): the player only ever sees a whole picture.
 """
 
 from __future__ import annotations
