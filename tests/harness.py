@@ -103,25 +103,9 @@ def start_player(
     """Lay out a content folder under ``root`` and start ``signage run`` on it, in ``environ``
     (default: this process's environment) with SDL's dummy driver."""
     content_folder(root, playlists, config)
-    env = {
-        **(os.environ if environ is None else environ),
-        "SDL_VIDEODRIVER": "dummy",
-        "PYGAME_HIDE_SUPPORT_PROMPT": "1",
-    }
+    env = {**(os.environ if environ is None else environ), "SDL_VIDEODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "player",
-            "-v",
-            "run",
-            "--windowed",
-            "--size",
-            "320x180",
-            "--renderer",
-            "software",
-            *extra,
-        ],
+        [sys.executable, "-m", "player", "-v", "run", "--windowed", "--size", "320x180", "--renderer", "software", *extra],
         cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -167,13 +151,6 @@ def driven_player(
     clock = ScaledClock(start, speed, monotonic=clock_time)
     reporter = Reporter(media=painter.media, monotonic=clock_time, **(report or {}))
     player = Player(
-        timetable,
-        clock,
-        screen,
-        painter,
-        reporter=reporter,
-        pacer=FakePacer(clock_time),
-        monotonic=clock_time,
-        **options,
+        timetable, clock, screen, painter, reporter=reporter, pacer=FakePacer(clock_time), monotonic=clock_time, **options
     )
     return player, clock_time

@@ -22,8 +22,6 @@ from tests.harness import content_folder
 from tests.xserver import free_display, start_xvfb, stop_xvfb
 
 SCREEN_LATE_S = 2.0
-
-
 HELLO = {"p.yaml": "name: p\nslides:\n  - {text: Hello, duration: 60, id: hello}\n"}
 
 

@@ -12,7 +12,6 @@ import re
 import shutil
 import stat
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -189,32 +188,30 @@ def test_player_service_shape() -> None:
     assert SCREEN in one(unit, "Unit", "After").split() and SCREEN in one(unit, "Unit", "Wants").split()
 
 
-def test_the_screen_wait_ends_when_the_device_is_there_and_never_holds_the_boot_for_good() -> None:
+def test_the_screen_wait_ends_when_the_device_is_there_and_never_holds_the_boot_for_good(tmp_path: Path) -> None:
     """Its shell loop, run here with /proc/devices and /dev/dri swapped for files of the test's."""
     unit = read_unit(SCREEN)
     assert one(unit, "Service", "Type") == "oneshot" and one(unit, "Unit", "Before") == PLAYER
     assert values(unit, "Service", "PrivateDevices") in ([], ["no"]), "it must see /dev/dri"
     script = one(unit, "Service", "ExecStart").removeprefix("/bin/sh -c ").strip("'").replace("$$", "$")
     assert "/proc/devices" in script and "/dev/dri/card*" in script
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
-        (folder / "devices").write_text("Character devices:\n  1 mem\n")
-        (folder / "dri").mkdir()
-        local = script.replace("/proc/devices", str(folder / "devices")).replace("/dev/dri", str(folder / "dri"))
-        waiting = subprocess.Popen(["sh", "-c", local], stdout=subprocess.PIPE, text=True)
-        time.sleep(0.5)
-        assert waiting.poll() is None, "no driver yet: it waits"
-        (folder / "devices").write_text("Character devices:\n  1 mem\n226 drm\n")
-        time.sleep(0.3)
-        assert waiting.poll() is None, "the driver, but no card yet: it waits"
-        (folder / "dri" / "card1").write_text("")
-        assert waiting.wait(timeout=2) == 0
-        assert waiting.communicate()[0] == ""
-        began = time.monotonic()
-        (folder / "dri" / "card1").unlink()
-        gave_up = subprocess.run(["sh", "-c", local.replace("seq 300", "seq 5")], capture_output=True, text=True)
-        assert gave_up.returncode == 0 and "the player starts without one" in gave_up.stdout
-        assert time.monotonic() - began < 3
+    (tmp_path / "devices").write_text("Character devices:\n  1 mem\n")
+    (tmp_path / "dri").mkdir()
+    local = script.replace("/proc/devices", str(tmp_path / "devices")).replace("/dev/dri", str(tmp_path / "dri"))
+    waiting = subprocess.Popen(["sh", "-c", local], stdout=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    assert waiting.poll() is None, "no driver yet: it waits"
+    (tmp_path / "devices").write_text("Character devices:\n  1 mem\n226 drm\n")
+    time.sleep(0.3)
+    assert waiting.poll() is None, "the driver, but no card yet: it waits"
+    (tmp_path / "dri" / "card1").write_text("")
+    assert waiting.wait(timeout=2) == 0
+    assert waiting.communicate()[0] == ""
+    began = time.monotonic()
+    (tmp_path / "dri" / "card1").unlink()
+    gave_up = subprocess.run(["sh", "-c", local.replace("seq 300", "seq 5")], capture_output=True, text=True)
+    assert gave_up.returncode == 0 and "the player starts without one" in gave_up.stdout
+    assert time.monotonic() - began < 3
 
 
 def test_player_keeps_the_display_devices() -> None:

@@ -299,10 +299,14 @@ def wait_ready(box: Box, timeout: float, since_pid: str = "") -> dict[str, str]:
     raise AssertionError(f"signage-player not READY within {timeout:.0f} s: {state}")
 
 
-def journal_warnings(box: Box) -> list[str]:
-    """Lines the player printed at WARNING or above, or that look like errors, this boot."""
-    text = box.ssh("journalctl -b -u signage-player -o cat --no-pager", check=False).stdout
-    return [line for line in text.splitlines() if any(w in line.lower() for w in ("warning", "error", "traceback"))]
+def player_journal(box: Box) -> str:
+    """What the player printed this boot."""
+    return box.ssh("journalctl -b -u signage-player -o cat --no-pager", check=False).stdout
+
+
+def journal_warnings(journal: str) -> list[str]:
+    """Lines of ``journal`` at WARNING or above, or that look like errors."""
+    return [line for line in journal.splitlines() if any(w in line.lower() for w in ("warning", "error", "traceback"))]
 
 
 def check_boot(box: Box, screen: Screen, checks: Checks) -> None:
@@ -328,7 +332,7 @@ def check_boot(box: Box, screen: Screen, checks: Checks) -> None:
     checks.figures["ready_s"] = round(ready_s, 1)
     # A restart at boot is a failed start (its journal line looks like a fault to whoever reads
     # it): the player waits for a screen that is not there yet instead (cli/run.py).
-    journal = box.ssh("journalctl -b -u signage-player -o cat --no-pager", check=False).stdout
+    journal = player_journal(box)
     waited = [line for line in journal.splitlines() if "no screen yet" in line or "the screen appeared after" in line]
     checks.record("ready", state.get("NRestarts") == "0",
                   f"active and READY {ready_s:.1f} s after power-on (SSH up at {ssh_s:.1f} s); "
@@ -340,7 +344,7 @@ def check_boot(box: Box, screen: Screen, checks: Checks) -> None:
     checks.record("screen", True, first)
     status = json.loads(box.ssh("cat /var/lib/signage/state/status.json").stdout)
     checks.figures["renderer"] = status.get("renderer")
-    warnings = journal_warnings(box)
+    warnings = journal_warnings(player_journal(box))  # again: the start's lines are all in by now
     checks.record("clean start", not warnings, "; ".join(warnings[:5]) or f"no warning or error in the journal; renderer {status.get('renderer')}")
 
 
